@@ -1,0 +1,183 @@
+/**
+ * A bounds-checked little-endian reader over one byte view. Reading past the end throws
+ * BinlogFormatError with the absolute file offset of the failed read, never a RangeError.
+ * Hot path: methods are tiny and monomorphic; no allocation except for returned slices.
+ */
+import { BinlogFormatError } from '../errors/pitr-error.js';
+
+export interface CursorOrigin {
+  /** File name for error messages. */
+  readonly file: string;
+  /** Absolute file offset of bytes[0]. */
+  readonly baseOffset: number;
+  readonly eventType?: number | undefined;
+}
+
+const latin1Decoder = new TextDecoder('latin1');
+const utf8Decoder = new TextDecoder('utf-8');
+
+export class Cursor {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  pos: number;
+  readonly end: number;
+  readonly origin: CursorOrigin;
+
+  constructor(bytes: Uint8Array, origin: CursorOrigin, start = 0, end = bytes.length) {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.pos = start;
+    this.end = end;
+    this.origin = origin;
+  }
+
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  /** Throws a positioned format error at the current position (or `at`). */
+  fail(message: string, at = this.pos): never {
+    throw new BinlogFormatError(message, {
+      file: this.origin.file,
+      offset: this.origin.baseOffset + at,
+      eventType: this.origin.eventType,
+    });
+  }
+
+  need(n: number): void {
+    if (n < 0 || this.pos + n > this.end) {
+      this.fail(`needs ${n} more byte(s) but only ${this.end - this.pos} remain`);
+    }
+  }
+
+  skip(n: number): void {
+    this.need(n);
+    this.pos += n;
+  }
+
+  u8(): number {
+    if (this.pos >= this.end) this.need(1);
+    return this.bytes[this.pos++]!;
+  }
+
+  u16(): number {
+    this.need(2);
+    const v = this.view.getUint16(this.pos, true);
+    this.pos += 2;
+    return v;
+  }
+
+  u24(): number {
+    this.need(3);
+    const b = this.bytes;
+    const p = this.pos;
+    this.pos += 3;
+    return b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16);
+  }
+
+  u32(): number {
+    this.need(4);
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  /** 48-bit unsigned as a number (exact: < 2^53). */
+  u48(): number {
+    this.need(6);
+    const lo = this.view.getUint32(this.pos, true);
+    const hi = this.view.getUint16(this.pos + 4, true);
+    this.pos += 6;
+    return hi * 0x1_0000_0000 + lo;
+  }
+
+  u64(): bigint {
+    this.need(8);
+    const v = this.view.getBigUint64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  i64(): bigint {
+    this.need(8);
+    const v = this.view.getBigInt64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  /** Unsigned 64-bit as a number; fails if it cannot be represented exactly. */
+  u64Number(): number {
+    const at = this.pos;
+    const v = this.u64();
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(`64-bit value ${v} is too large here`, at);
+    return Number(v);
+  }
+
+  /**
+   * Length-encoded integer (protocol "int<lenenc>"). Returns null for 0xfb (NULL marker).
+   * https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_dt_integers.html
+   */
+  lenenc(): number | null {
+    const first = this.u8();
+    if (first < 0xfb) return first;
+    if (first === 0xfb) return null;
+    if (first === 0xfc) return this.u16();
+    if (first === 0xfd) return this.u24();
+    if (first === 0xfe) return this.u64Number();
+    return this.fail('invalid length-encoded integer prefix 0xff', this.pos - 1);
+  }
+
+  /** Length-encoded integer that must not be NULL. */
+  lenencNotNull(): number {
+    const at = this.pos;
+    const v = this.lenenc();
+    if (v === null) this.fail('unexpected NULL length', at);
+    return v;
+  }
+
+  /** A view (no copy) of the next n bytes. */
+  bytesView(n: number): Uint8Array {
+    this.need(n);
+    const v = this.bytes.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+
+  /** A copy of the next n bytes (safe to keep after the underlying buffer is reused). */
+  bytesCopy(n: number): Uint8Array {
+    return this.bytesView(n).slice();
+  }
+
+  /** n bytes as latin1 text (protocol identifiers are ASCII). */
+  latin1(n: number): string {
+    return latin1Decoder.decode(this.bytesView(n));
+  }
+
+  utf8(n: number): string {
+    return utf8Decoder.decode(this.bytesView(n));
+  }
+
+  /** NUL-terminated string (UTF-8), consuming the terminator. */
+  cstringUtf8(): string {
+    const start = this.pos;
+    const idx = this.bytes.indexOf(0, start);
+    if (idx < 0 || idx >= this.end) this.fail('unterminated string');
+    this.pos = idx + 1;
+    return utf8Decoder.decode(this.bytes.subarray(start, idx));
+  }
+
+  /** The rest of the view as UTF-8. */
+  restUtf8(): string {
+    return this.utf8(this.end - this.pos);
+  }
+
+  /** Reads a bitmap of `bits` bits (LSB-first per byte) and returns a view. */
+  bitmap(bits: number): Uint8Array {
+    return this.bytesView((bits + 7) >>> 3);
+  }
+}
+
+/** True when bit i is set in an LSB-first bitmap. */
+export function bitSet(bitmap: Uint8Array, i: number): boolean {
+  return (bitmap[i >>> 3]! & (1 << (i & 7))) !== 0;
+}

@@ -1,0 +1,30 @@
+/**
+ * A source of table definitions for binlogs that do not carry names, signedness or charsets
+ * (MariaDB's default binlog_row_metadata=NO_LOG, MySQL's MINIMAL). Implementations: a dump's
+ * CREATE TABLE statements, or a live server's information_schema.
+ */
+export interface SchemaColumn {
+  readonly name: string;
+  /** Lower-case declared type as SHOW CREATE TABLE prints it, e.g. 'int(11) unsigned', 'varchar(10)', 'uuid'. */
+  readonly sqlType: string;
+  /** Base type word, lower-case: 'int', 'varchar', 'enum', 'uuid', 'inet6', 'json', ... */
+  readonly baseType: string;
+  readonly unsigned: boolean;
+  readonly nullable: boolean;
+  /** Collation id (e.g. 45 utf8mb4_general_ci, 8 latin1_swedish_ci, 63 binary); undefined if not a character column. */
+  readonly collationId: number | undefined;
+  readonly enumValues: readonly string[] | undefined;
+  readonly setValues: readonly string[] | undefined;
+  readonly generated: boolean;
+  readonly primaryKey: boolean;
+}
+
+export interface TableSchema {
+  readonly db: string;
+  readonly table: string;
+  readonly columns: readonly SchemaColumn[];
+}
+
+export interface SchemaProvider {
+  getTable(db: string, table: string): TableSchema | undefined;
+}
