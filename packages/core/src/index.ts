@@ -20,3 +20,10 @@ export type {
   BinlogEvent,
 } from './binlog/types.js';
 export type { ColumnValue, RowImage, TimestampValue, EnumValue, SetValue } from './binlog/columns/values.js';
+
+// cli helper: event renderers and time parsing (binlog-decode helper; lead may regroup)
+export { eventJson } from './binlog/event-json.js';
+export { EventText } from './binlog/event-text.js';
+export type { EventTextOptions } from './binlog/event-text.js';
+export { parseTargetTime, resolveTimeZone, wallClock, machineTimeZone, formatOffset } from './target/time.js';
+export type { TargetTime, WallClock } from './target/time.js';

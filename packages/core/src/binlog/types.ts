@@ -43,6 +43,12 @@ export interface ColumnDef {
   readonly generated: boolean | undefined;
   /** Part of the primary key (metadata SIMPLE/PREFIX_PRIMARY_KEY or schema). */
   readonly primaryKey: boolean;
+  /** Key prefix length in characters from PRIMARY_KEY_WITH_PREFIX (0 = whole column). */
+  readonly primaryKeyPrefix?: number | undefined;
+  /** false for INVISIBLE columns (metadata COLUMN_VISIBILITY); undefined when not logged. */
+  readonly visible?: boolean | undefined;
+  /** VECTOR column dimensions (MySQL 9 VECTOR_DIMENSIONALITY). */
+  readonly vectorDimensions?: number | undefined;
 }
 
 export interface TableMapBody {
@@ -65,6 +71,22 @@ export interface RowChange {
   readonly before?: RowImage;
   /** After image (write, update). */
   readonly after?: RowImage;
+  /**
+   * PARTIAL_UPDATE_ROWS_EVENT (binlog_row_value_options=PARTIAL_JSON) where the before image does
+   * not carry the JSON column (binlog_row_image=MINIMAL): the new value is only known as changes to
+   * the unlogged old value, as mysqlbinlog prints `JSON_REPLACE(@3, '$.a', 1)`. Keyed by column
+   * index; `after[i]` is undefined (not a full value) for these columns. When the before value is
+   * logged, the diff is applied and `after[i]` holds the full document instead.
+   */
+  readonly jsonPartialUpdates?: Readonly<Record<number, readonly JsonPartialOperation[]>>;
+}
+
+export interface JsonPartialOperation {
+  readonly operation: 'REPLACE' | 'INSERT' | 'REMOVE';
+  /** JSON path as logged, e.g. '$.age'. */
+  readonly path: string;
+  /** The new value as MySQL JSON text; undefined for REMOVE. */
+  readonly value: string | undefined;
 }
 
 export interface RowsBody {
@@ -80,6 +102,19 @@ export interface RowsBody {
   readonly rows: readonly RowChange[];
   /** MariaDB compressed rows event. */
   readonly compressed: boolean;
+  /** v2 extra row info (MySQL 8: NDB info and partition ids); undefined when absent. */
+  readonly extraRowInfo?: RowsExtraRowInfo | undefined;
+}
+
+export interface RowsExtraRowInfo {
+  /** NDB_INFO payload (format byte excluded) and its format byte. */
+  readonly ndbFormat?: number | undefined;
+  readonly ndbData?: Uint8Array | undefined;
+  /** PART_INFO: partition the row(s) went to; for updates also the source partition. */
+  readonly partitionId?: number | undefined;
+  readonly sourcePartitionId?: number | undefined;
+  /** Extra-data bytes we do not understand, kept raw. */
+  readonly raw?: Uint8Array | undefined;
 }
 
 export interface QueryStatusVars {
