@@ -7,9 +7,9 @@
 import { basename } from 'node:path';
 import { canonFromOurs, canonFromVerbose, describeCanon, sameCanon, type Canon, type OursContext } from './canonical-value.js';
 import { readMariadbBinlogVerbose, type VerboseRow, type VerboseValue } from './mariadb-binlog-verbose.js';
-import { readOurRowEvents, type OurRowEvent } from './our-row-events.js';
+import { readOurEventPositions, readOurRowEvents, type OurRowEvent } from './our-row-events.js';
 
-export type MismatchWhat = 'position' | 'event' | 'row-count' | 'row' | 'presence' | 'value';
+export type MismatchWhat = 'framing' | 'position' | 'event' | 'row-count' | 'row' | 'presence' | 'value';
 
 export interface Mismatch {
   readonly what: MismatchWhat;
@@ -27,6 +27,8 @@ export interface Mismatch {
 
 export interface CompareStats {
   files: number;
+  /** All events (any type) whose start/end were cross-checked. */
+  events: number;
   rowEvents: number;
   rows: number;
   values: number;
@@ -43,7 +45,7 @@ export interface CompareResult {
 }
 
 export function emptyStats(): CompareStats {
-  return { files: 0, rowEvents: 0, rows: 0, values: 0, absentColumns: 0, compressedEvents: 0, byType: {} };
+  return { files: 0, events: 0, rowEvents: 0, rows: 0, values: 0, absentColumns: 0, compressedEvents: 0, byType: {} };
 }
 
 function colLabel(ev: OurRowEvent<Canon> | undefined, idx: number): string {
@@ -100,11 +102,25 @@ function compareImage(
 /** Compares one file; appends to `out` and `stats`. */
 export async function compareFileWithMariadbBinlog(path: string, ctx: OursContext, out: Mismatch[], stats: CompareStats): Promise<void> {
   const file = basename(path);
-  const [ours, theirs] = await Promise.all([
+  const [ours, theirs, ourEvents] = await Promise.all([
     readOurRowEvents(path, (v, col) => canonFromOurs(v, col, ctx)),
     readMariadbBinlogVerbose(path),
+    readOurEventPositions(path),
   ]);
   stats.files++;
+  stats.events += ourEvents.length;
+
+  // 0. Framing: every event (any type) starts and ends at the same offsets.
+  const theirSpans = theirs.events.map((e) => `${e.pos}..${e.end}`);
+  const ourSpans = ourEvents.map((e) => `${e.pos}..${e.end}`);
+  const theirSet = new Set(theirSpans);
+  const ourSet = new Set(ourSpans);
+  for (const e of ourEvents) {
+    if (!theirSet.has(`${e.pos}..${e.end}`)) out.push({ what: 'framing', file, pos: e.pos, ours: `${e.typeName} ${e.pos}..${e.end}`, theirs: 'no such event' });
+  }
+  for (const e of theirs.events) {
+    if (!ourSet.has(`${e.pos}..${e.end}`)) out.push({ what: 'framing', file, pos: e.pos, ours: 'no such event', theirs: `${e.name} ${e.pos}..${e.end}` });
+  }
   stats.rowEvents += ours.length;
   stats.compressedEvents += ours.filter((e) => e.compressed).length;
 

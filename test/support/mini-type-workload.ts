@@ -6,7 +6,8 @@
  * NUL bytes, latin1 0x80..0x9F (cp1252 area), ucs2/utf16/utf32 text, 4-byte UTF-8, NUL bytes and
  * quotes in text, ENUM error value 0 and 2-byte ENUM, SET with many members, UUID/INET, GEOMETRY
  * with SRID, generated columns, multi-row statements, a statement split over several row events,
- * and update/delete of each.
+ * trigger rows in the same statement, text imitating mariadb-binlog's output syntax, a
+ * non-transactional table in a rolled-back transaction, and update/delete of each.
  */
 export const MINI_WORKLOAD_DB = 'mini_types';
 
@@ -70,12 +71,25 @@ export function miniTypeWorkload(db = MINI_WORKLOAD_DB): string[] {
     'INSERT INTO t_num (i, bi, d) SELECT seq, -seq * 1000000007, seq / 7 FROM seq_1_to_500',
     'UPDATE t_num SET ti = -1, f = f * 2 WHERE id <= 4',
     'COMMIT',
+    // A trigger writes a second table inside the same statement: mariadb-binlog prints the rows of
+    // both row events together at the statement end.
+    'CREATE TABLE t_audit (id INT PRIMARY KEY AUTO_INCREMENT, what VARCHAR(100), at_ts TIMESTAMP(6) NULL) ENGINE=InnoDB',
+    'CREATE TABLE t_nontx (id INT PRIMARY KEY AUTO_INCREMENT, what VARCHAR(100)) ENGINE=Aria',
+    "CREATE TRIGGER t_time_au AFTER UPDATE ON t_time FOR EACH ROW INSERT INTO t_audit (what, at_ts) VALUES (CONCAT('t_time ', NEW.id, ' /* INT meta=0 nullable=0 is_null=0 */'), '2020-02-02 02:02:02.020202')",
     "UPDATE t_time SET tm6 = '-838:59:58.999999', ts6 = '2038-01-19 03:14:07.999999', dt = '9999-12-31'",
+    // Text that imitates mariadb-binlog's own syntax must not confuse the output parser.
+    "INSERT INTO t_audit (what) VALUES ('x'' /* INT meta=0 nullable=0 is_null=0 */'), ('### INSERT INTO `a`.`b`'), ('@1=1 \\x00 '' '' ')",
+    // A non-transactional table changed inside a rolled-back transaction is still logged.
+    'BEGIN',
+    "INSERT INTO t_nontx (what) VALUES ('kept although rolled back')",
+    "INSERT INTO t_time (dt) VALUES ('2001-01-01')",
+    'ROLLBACK',
     "UPDATE t_str SET vc = CONCAT(vc, ' upd'), e = 'c', s = 'y', lb = NULL WHERE id < 100",
     "UPDATE t_str SET lb = REPEAT('z', 30000) WHERE id = 101",
     'DELETE FROM t_num WHERE id > 300',
     'DELETE FROM t_str WHERE id >= 100',
     'DELETE FROM t_time WHERE id = 2',
     'DELETE FROM t_str',
+    'DELETE FROM t_audit WHERE id % 2 = 0',
   ];
 }

@@ -30,7 +30,7 @@ export interface OurRowEvent<T> {
 
 export const STMT_END_F = 1;
 
-function mapImage<T>(image: RowImage | undefined, columns: readonly ColumnDef[], mapValue: (v: ColumnValue, col: ColumnDef) => T): (T | undefined)[] | undefined {
+function mapImage<T>(image: RowImage | undefined, columns: readonly ColumnDef[], mapValue: (v: ColumnValue, col: ColumnDef, columns: readonly ColumnDef[]) => T): (T | undefined)[] | undefined {
   if (!image) return undefined;
   const out: (T | undefined)[] = new Array<T | undefined>(Math.max(image.length, columns.length));
   for (let i = 0; i < out.length; i++) {
@@ -41,7 +41,7 @@ function mapImage<T>(image: RowImage | undefined, columns: readonly ColumnDef[],
     } else if (!col) {
       throw new Error(`row image has a value for column ${i} but the table map has ${columns.length} columns`);
     } else {
-      out[i] = mapValue(v, col);
+      out[i] = mapValue(v, col, columns);
     }
   }
   return out;
@@ -55,7 +55,7 @@ function isRows(ev: BinlogEvent): ev is BinlogEvent<RowsBody> {
 /** All row events of `path`, in file order, values mapped by `mapValue`. */
 export async function readOurRowEvents<T>(
   path: string,
-  mapValue: (v: ColumnValue, col: ColumnDef) => T,
+  mapValue: (v: ColumnValue, col: ColumnDef, columns: readonly ColumnDef[]) => T,
 ): Promise<OurRowEvent<T>[]> {
   const out: OurRowEvent<T>[] = [];
   for await (const ev of readBinlogFile(path)) {
@@ -83,6 +83,15 @@ export async function readOurRowEvents<T>(
         return row;
       }),
     });
+  }
+  return out;
+}
+
+/** Start/end/type name of every top-level event of `path` (framing cross-check). */
+export async function readOurEventPositions(path: string): Promise<{ pos: number; end: number; typeName: string }[]> {
+  const out: { pos: number; end: number; typeName: string }[] = [];
+  for await (const ev of readBinlogFile(path, { decodeRows: false })) {
+    if (ev.payloadIndex === undefined) out.push({ pos: ev.pos, end: ev.end, typeName: ev.typeName });
   }
   return out;
 }

@@ -24,7 +24,7 @@ import { summariseCpuProfile, type ProfileSummary } from './cpu-profile-summary.
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..', '..');
-const CHILD = join(HERE, 'decode-child.ts');
+const CHILD = join(HERE, 'decode-child.mjs');
 const GNU_TIME = '/usr/bin/time';
 const TARGET_RATIO = 4;
 const TARGET_RSS_MB = 150;
@@ -114,7 +114,7 @@ function mbps(bytes: number, ms: number): number {
 }
 
 function childArgv(files: string[], extraNode: string[] = []): string[] {
-  return [process.execPath, ...extraNode, '--import', 'tsx', CHILD, ...files];
+  return [process.execPath, ...extraNode, CHILD, ...files];
 }
 
 function parseChild(t: Timed): ChildResult {

@@ -18,7 +18,7 @@ export interface ReadBinlogOptions {
   startPosition?: number;
   stopPosition?: number;
   schema?: SchemaSource;
-  onWarning?: (message: string) => void;
+  onWarning?: (message: string, where?: { file: string; pos: number }) => void;
   verifyChecksum?: boolean;
 }
 

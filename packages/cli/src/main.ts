@@ -50,7 +50,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
  */
 export function reportError(e: unknown, io: CliIo, debug: boolean): ExitCode {
   const err = io.stderr;
-  if (isPitrError(e)) {
+  if (isUserFacing(e)) {
     err.write(`pitr: error: ${e.message}\n`);
     for (const h of e.hints) err.write(`HINT: ${h}\n`);
     if (e.code === 'INTERNAL' || debug) writeStack(e, io);
@@ -61,6 +61,17 @@ export function reportError(e: unknown, io: CliIo, debug: boolean): ExitCode {
   err.write('HINT: this is a bug in pitr; please report it with the command line and the output below\n');
   writeStack(e, io);
   return EXIT_CODE_BY_ERROR.INTERNAL;
+}
+
+/**
+ * A PitrError, also when it comes from another copy of @pitr/core (instanceof would miss it): an
+ * Error carrying a known code and a hints array.
+ */
+function isUserFacing(e: unknown): e is PitrError {
+  if (isPitrError(e)) return true;
+  if (!(e instanceof Error)) return false;
+  const { code, hints } = e as Partial<PitrError>;
+  return typeof code === 'string' && Object.hasOwn(EXIT_CODE_BY_ERROR, code) && Array.isArray(hints);
 }
 
 function writeStack(e: unknown, io: CliIo): void {

@@ -83,11 +83,12 @@ export async function runBinlogDecode(ctx: CommandContext, deps: BinlogDecodeDep
   const out = new OutputSink(io.stdout);
   const progress = new Progress(io.stdout, io.stderr);
   const warned = new Set<string>();
-  const onWarning = (message: string): void => {
+  // Each distinct warning once (per run, across files), with where it first happened.
+  const onWarning = (message: string, where?: { file: string; pos: number }): void => {
     if (warned.has(message)) return;
     warned.add(message);
     progress.clear();
-    io.stderr.write(`pitr: warning: ${message}\n`);
+    io.stderr.write(`pitr: warning: ${message}${where === undefined ? '' : ` (first at ${where.file}:${where.pos})`}\n`);
   };
 
   const schema: SchemaSource | undefined = args.schemaFrom === undefined ? undefined : await deps.loadSchema(args.schemaFrom);
@@ -101,7 +102,8 @@ export async function runBinlogDecode(ctx: CommandContext, deps: BinlogDecodeDep
       const path = args.files[i]!;
       const first = i === 0;
       const last = i === args.files.length - 1;
-      const size = progress.enabled && !path.endsWith('.gz') ? await fileSize(path) : undefined;
+      // positions count uncompressed bytes, so a compressed file's size is no measure of progress
+      const size = progress.enabled && !/\.(gz|gzip|zst|zstd)$/i.test(path) ? await fileSize(path) : undefined;
       const label = basename(path);
       const reader = deps.readBinlogFile(path, {
         ...(first && args.startPosition !== undefined ? { startPosition: args.startPosition } : {}),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BinlogEvent, ColumnDef, EventBody, RowsBody, TableMapBody } from './types.js';
+import type { BinlogEvent, ColumnDef, EventBody, RowChange, RowsBody, TableMapBody } from './types.js';
 import type { RowImage } from './columns/values.js';
 import { eventJson } from './event-json.js';
 
@@ -39,7 +39,7 @@ function table(columns: ColumnDef[], over: Partial<TableMapBody> = {}): TableMap
   return { kind: 'table_map', tableId: 18, flags: 1, db: 'shop', table: 'orders', columns, metadataFields: [], schemaApplied: false, ...over };
 }
 
-function rows(kind: RowsBody['kind'], t: TableMapBody, images: { before?: RowImage; after?: RowImage }[]): RowsBody {
+function rows(kind: RowsBody['kind'], t: TableMapBody, images: RowChange[]): RowsBody {
   return { kind, eventName: 'WRITE_ROWS_EVENT_V2', version: 2, tableId: t.tableId, flags: 1, table: t, rows: images, compressed: false };
 }
 
@@ -218,6 +218,13 @@ describe('eventJson rows values', () => {
     expect(eventJson(ev(rows('update', t, [{ before: [1], after: [2] }])))).toContain('"rows":[{"before":{"id":1},"after":{"id":2}}]');
   });
 
+  it('carries MySQL partial JSON updates whose old value is not logged', () => {
+    const tt = table([col(0, 3, { name: 'id' }), col(1, 245, { name: 'doc' })]);
+    const body = rows('update', tt, [{ before: [1, undefined], after: [1, undefined], jsonPartialUpdates: { 1: [{ operation: 'REPLACE', path: '$.a', value: '1' }] } }]);
+    const r = parse(eventJson(ev(body)));
+    expect((r.rows as unknown[])[0]).toEqual({ before: { id: 1 }, after: { id: 1 }, jsonPartialUpdates: { doc: [{ operation: 'REPLACE', path: '$.a', value: '1' }] } });
+  });
+
   it('renders the zero TIMESTAMP and fsp 0', () => {
     const tt = table([col(0, 17, { name: 'ts', meta: 0 }), col(1, 17, { name: 'z', meta: 2 })]);
     const r = parse(
@@ -251,12 +258,14 @@ describe('eventJson rows values', () => {
     const v7 = Buffer.from('01890a5d8a3c7cde8f0a0123456789ab', 'hex');
     const ip6 = Buffer.from('20010db8000000000000000000000001', 'hex');
     const mapped = Buffer.from('00000000000000000000ffffc0000201', 'hex');
-    const r = parse(eventJson(ev(rows('write', tt, [{ after: [v1, v7, ip6, new Uint8Array([192, 168, 0, 1]), mapped, new Uint8Array([1])] }]))));
+    // trailing zero bytes are stripped in the row image, as for BINARY(n)
+    const stripped = v1.subarray(0, 14);
+    const r = parse(eventJson(ev(rows('write', tt, [{ after: [stripped, v7, ip6, new Uint8Array([192, 168]), mapped, new Uint8Array([1])] }]))));
     expect((r.rows as { after: unknown }[])[0]!.after).toEqual({
       u1: '123e4567-e89b-12d3-a456-426655440000',
       u7: '01890a5d-8a3c-7cde-8f0a-0123456789ab',
       ip6: '2001:db8::1',
-      ip4: '192.168.0.1',
+      ip4: '192.168.0.0',
       mapped: '::ffff:192.0.2.1',
       raw: { hex: '01' },
     });

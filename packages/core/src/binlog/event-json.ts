@@ -196,6 +196,17 @@ function rowsFields(r: RowsBody): string {
       if (row.after !== undefined) out += ',';
     }
     if (row.after !== undefined) out += `"after":${rowImageJson(row.after, cols)}`;
+    const partial = row.jsonPartialUpdates;
+    if (partial !== undefined) {
+      // MySQL PARTIAL_JSON without the before value: only the changes are known (see RowChange).
+      const keys = keysOf(cols, cols.length);
+      let p = '';
+      for (const index of Object.keys(partial)) {
+        const i = Number(index);
+        p += `${p === '' ? '' : ','}${keys[i] ?? `${JSON.stringify(`@${i + 1}`)}:`}${jsonValue(partial[i])}`;
+      }
+      out += `${row.before === undefined && row.after === undefined ? '' : ','}"jsonPartialUpdates":{${p}}`;
+    }
     out += '}';
   }
   out += ']';
@@ -203,15 +214,28 @@ function rowsFields(r: RowsBody): string {
   return out;
 }
 
+/** `"name":` per column, computed once per TABLE_MAP column list (hot path: every value). */
+const keyCache = new WeakMap<readonly ColumnDef[], string[]>();
+
+function keysOf(cols: readonly ColumnDef[], width: number): string[] {
+  let keys = keyCache.get(cols);
+  if (keys === undefined || keys.length < width) {
+    keys = [];
+    for (let i = 0; i < Math.max(width, cols.length); i++) keys.push(`${JSON.stringify(cols[i]?.name ?? `@${i + 1}`)}:`);
+    keyCache.set(cols, keys);
+  }
+  return keys;
+}
+
 function rowImageJson(image: RowImage, cols: readonly ColumnDef[]): string {
+  const keys = keysOf(cols, image.length);
   let out = '{';
   let first = true;
   for (let i = 0; i < image.length; i++) {
     const v = image[i];
     if (v === undefined) continue; // not in this row image (MINIMAL/NOBLOB): omitted, never null
-    const col = cols[i];
-    const key = col?.name ?? `@${i + 1}`;
-    out += `${first ? '' : ','}${JSON.stringify(key)}:${columnValueJson(v, col)}`;
+    out += first ? keys[i]! : `,${keys[i]!}`;
+    out += columnValueJson(v, cols[i]);
     first = false;
   }
   return `${out}}`;
@@ -276,10 +300,19 @@ export function mariadbTypedText(bytes: Uint8Array, col: ColumnDef): string | un
   const sqlType = col.sqlType;
   if (sqlType === undefined) return undefined;
   const base = /^[a-z0-9_]+/i.exec(sqlType)?.[0]?.toLowerCase();
-  if (base === 'uuid' && bytes.length === 16) return uuidText(bytes);
-  if (base === 'inet6' && bytes.length === 16) return inet6Text(bytes);
-  if (base === 'inet4' && bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
-  return undefined;
+  const size = base === 'uuid' || base === 'inet6' ? 16 : base === 'inet4' ? 4 : 0;
+  if (size === 0 || bytes.length > size) return undefined;
+  // Fixed-size binary is logged like BINARY(n): trailing 0x00 bytes are stripped from the image.
+  const b = bytes.length === size ? bytes : padZeros(bytes, size);
+  if (base === 'uuid') return uuidText(b);
+  if (base === 'inet6') return inet6Text(b);
+  return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+}
+
+function padZeros(bytes: Uint8Array, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  out.set(bytes);
+  return out;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BinlogEvent, ColumnDef, EventBody, RowsBody, TableMapBody } from './types.js';
+import type { BinlogEvent, ColumnDef, EventBody, RowChange, RowsBody, TableMapBody } from './types.js';
 import type { RowImage } from './columns/values.js';
 import { EventText } from './event-text.js';
 
@@ -39,7 +39,7 @@ function table(columns: ColumnDef[], over: Partial<TableMapBody> = {}): TableMap
   return { kind: 'table_map', tableId: 18, flags: 1, db: 'shop', table: 'orders', columns, metadataFields: [], schemaApplied: false, ...over };
 }
 
-function rows(kind: RowsBody['kind'], t: TableMapBody, images: { before?: RowImage; after?: RowImage }[]): RowsBody {
+function rows(kind: RowsBody['kind'], t: TableMapBody, images: RowChange[]): RowsBody {
   return { kind, eventName: `${kind.toUpperCase()}_ROWS_EVENT_V1`, version: 1, tableId: t.tableId, flags: 1, table: t, rows: images, compressed: false };
 }
 
@@ -60,7 +60,7 @@ describe('EventText', () => {
     const first = r.render(ev(fde, { pos: 4, end: 256 }));
     expect(first).toMatch(/^# pitr binlog decode: a human-readable listing/);
     expect(first).toContain('not replayable SQL');
-    expect(first).toContain('# at 4\n#260525 12:30:07 server id 7  end_log_pos 300 CRC32 0x12345678 \tStart: binlog v 4, server v 10.11.6-MariaDB-log created 700101 00:00:00\n');
+    expect(first).toContain('# at 4\n#260525 12:30:07 server id 7  end_log_pos 300 CRC32 0x12345678 \tStart: binlog v 4, server v 10.11.6-MariaDB-log\n');
     const second = r.render(ev({ kind: 'xid', xid: 42n }));
     expect(second).not.toContain('pitr binlog decode');
     expect(second).toBe('# at 256\n#260525 12:30:07 server id 7  end_log_pos 300 CRC32 0x12345678 \tXid = 42\nCOMMIT/*!*/;\n');
@@ -81,6 +81,14 @@ describe('EventText', () => {
     const q2 = r.render(ev({ kind: 'query', threadId: 5, execTimeSec: 0, errorCode: 0, db: 'shop', query: 'BEGIN', statusVars: {}, compressed: false }));
     expect(q2).not.toContain('use `shop`');
     expect(r.render(ev({ kind: 'annotate_rows', query: 'insert into t\nvalues (1)' }))).toContain('#Q> insert into t\n#Q> values (1)\n');
+    // CREATE DATABASE carries the new database with LOG_EVENT_SUPPRESS_USE_F: no `use` for it
+    const cd = r.render(
+      ev(
+        { kind: 'query', threadId: 5, execTimeSec: 0, errorCode: 0, db: 'newdb', query: 'CREATE DATABASE newdb', statusVars: {}, compressed: false },
+        { header: { timestamp: 1779712207, typeCode: 2, serverId: 7, eventSize: 44, logPos: 300, flags: 0x8 } },
+      ),
+    );
+    expect(cd).not.toContain('use `newdb`');
   });
 
   it('prints rows as ### pseudo-SQL with names when known', () => {
@@ -149,6 +157,21 @@ describe('EventText', () => {
     expect(w).toContain('###   @5=5 /* SET(1 byte) bitmap, names unknown');
     expect(w).toContain("###   @6='2026-05-25 12:30:07' /* TIMESTAMP(0) in UTC meta=0");
     expect(w).toContain("###   @7=b'110000001' /* BIT(9)");
+  });
+
+  it('prints partial JSON updates as JSON functions of the old value', () => {
+    const t = table([col(0, 3, { name: 'id', unsigned: false }), col(1, 245, { name: 'doc', meta: 4 })]);
+    const body: RowsBody = {
+      ...rows('update', t, [
+        {
+          before: [1, undefined],
+          after: [1, undefined],
+          jsonPartialUpdates: { 1: [{ operation: 'REPLACE', path: '$.a', value: '1' }, { operation: 'REMOVE', path: '$.b', value: undefined }] },
+        },
+      ]),
+    };
+    const out = new EventText({ tz: 'UTC' }).render(ev(body));
+    expect(out).toContain("###   `doc`=JSON_REMOVE(JSON_REPLACE(`doc`, '$.a', CAST('1' AS JSON)), '$.b') /* JSON meta=4 nullable=1 is_null=0 partial */\n");
   });
 
   it('prints MySQL GTIDs with commit timestamps and marks payload events', () => {

@@ -11,7 +11,7 @@
  * names, signedness or charsets, so columns are shown as @N, integers as stored (signed, with the
  * unsigned reading beside negative values), text of unknown charset as hex, ENUM/SET as numbers.
  */
-import type { BinlogEvent, ColumnDef, EventBody, MysqlGtidBody, RowsBody, TableMapBody } from './types.js';
+import type { BinlogEvent, ColumnDef, EventBody, MysqlGtidBody, RowChange, RowsBody, TableMapBody } from './types.js';
 import type { ColumnValue, RowImage } from './columns/values.js';
 import {
   columnTypeName,
@@ -96,7 +96,7 @@ export class EventText {
       this.lastDb = undefined;
     }
     out += this.header(event);
-    out += this.bodyText(body);
+    out += this.bodyText(body, event.header.flags);
     return out;
   }
 
@@ -126,7 +126,8 @@ export class EventText {
   private info(body: EventBody): string {
     switch (body.kind) {
       case 'format_description':
-        return `Start: binlog v ${body.binlogVersion}, server v ${body.serverVersion} created ${this.time(body.createTimestamp)}${body.createTimestamp === 0 ? '' : ' at startup'}`;
+        // mysqlbinlog prints "created" only when the FDE carries a creation time (the first binlog after startup)
+        return `Start: binlog v ${body.binlogVersion}, server v ${body.serverVersion}${body.createTimestamp === 0 ? '' : ` created ${this.time(body.createTimestamp)} at startup`}`;
       case 'rotate':
         return `Rotate to ${body.nextFile}  pos: ${body.position}`;
       case 'stop':
@@ -188,11 +189,12 @@ export class EventText {
   }
 
   /** Lines after the header (statements, ### rows); empty for events with nothing more to say. */
-  private bodyText(body: EventBody): string {
+  private bodyText(body: EventBody, headerFlags: number): string {
     switch (body.kind) {
       case 'query': {
         let out = '';
-        if (body.db !== '' && body.db !== this.lastDb) {
+        // LOG_EVENT_SUPPRESS_USE_F (0x8): CREATE/DROP DATABASE carry the database without `use` meaning
+        if (body.db !== '' && body.db !== this.lastDb && (headerFlags & 0x8) === 0) {
           out += `use ${qid(body.db)}/*!*/;\n`;
           this.lastDb = body.db;
         }
@@ -331,21 +333,70 @@ function rowsText(r: RowsBody): string {
     } else if (r.kind === 'delete') {
       out += `### DELETE FROM ${name}\n### WHERE\n${imageText(row.before, cols)}`;
     } else {
-      out += `### UPDATE ${name}\n### WHERE\n${imageText(row.before, cols)}### SET\n${imageText(row.after, cols)}`;
+      out += `### UPDATE ${name}\n### WHERE\n${imageText(row.before, cols)}### SET\n${imageText(row.after, cols)}${partialText(row.jsonPartialUpdates, cols)}`;
     }
   }
   return `${out}# Number of rows: ${r.rows.length}\n`;
 }
 
+/** Per column: `###   label=` and ` /* TYPE meta=… nullable=… is_null=`, built once per TABLE_MAP. */
+interface ColumnText {
+  readonly prefix: string;
+  readonly comment: string;
+}
+
+const columnTextCache = new WeakMap<readonly ColumnDef[], ColumnText[]>();
+
+function columnTexts(cols: readonly ColumnDef[], width: number): ColumnText[] {
+  let texts = columnTextCache.get(cols);
+  if (texts === undefined || texts.length < width) {
+    texts = [];
+    for (let i = 0; i < Math.max(width, cols.length); i++) {
+      const col = cols[i];
+      const label = col?.name === undefined ? `@${i + 1}` : qid(col.name);
+      texts.push({
+        prefix: `###   ${label}=`,
+        comment: ` /* ${col === undefined ? 'UNKNOWN' : typeText(col)} meta=${col?.meta ?? 0} nullable=${col?.nullable === false ? 0 : 1} is_null=`,
+      });
+    }
+    columnTextCache.set(cols, texts);
+  }
+  return texts;
+}
+
+/**
+ * PARTIAL_JSON updates whose old value is not logged: printed as mysqlbinlog does, as the JSON
+ * functions that turn the old value into the new one, e.g. JSON_REPLACE(@3, '$.a', 1).
+ */
+function partialText(partial: RowChange['jsonPartialUpdates'], cols: readonly ColumnDef[]): string {
+  if (partial === undefined) return '';
+  const texts = columnTexts(cols, cols.length);
+  let out = '';
+  for (const index of Object.keys(partial)) {
+    const i = Number(index);
+    const col = cols[i];
+    let expr = col?.name === undefined ? `@${i + 1}` : qid(col.name);
+    for (const op of partial[i] ?? []) {
+      expr =
+        op.operation === 'REMOVE'
+          ? `JSON_REMOVE(${expr}, ${quote(op.path)})`
+          : `JSON_${op.operation}(${expr}, ${quote(op.path)}, CAST(${quote(op.value ?? 'null')} AS JSON))`;
+    }
+    const t = texts[i];
+    out += `${t?.prefix ?? `###   @${i + 1}=`}${expr}${t?.comment ?? ' /* JSON is_null='}0 partial */\n`;
+  }
+  return out;
+}
+
 function imageText(image: RowImage | undefined, cols: readonly ColumnDef[]): string {
   if (image === undefined) return '';
+  const texts = columnTexts(cols, image.length);
   let out = '';
   for (let i = 0; i < image.length; i++) {
     const v = image[i];
     if (v === undefined) continue; // not in this row image
-    const col = cols[i];
-    const label = col?.name === undefined ? `@${i + 1}` : qid(col.name);
-    out += `###   ${label}=${valueText(v, col)} /* ${col === undefined ? 'UNKNOWN' : typeText(col)} meta=${col?.meta ?? 0} nullable=${col?.nullable === false ? 0 : 1} is_null=${v === null ? 1 : 0} */\n`;
+    const t = texts[i]!;
+    out += t.prefix + valueText(v, cols[i]) + t.comment + (v === null ? '1 */\n' : '0 */\n');
   }
   return out;
 }
@@ -498,7 +549,11 @@ function userVarText(v: string | bigint | number | Uint8Array | null, isNull: bo
 }
 
 /** A single-quoted literal with the control characters a terminal would mangle escaped. */
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /[\\'\u0000-\u001f\u007f]/;
+
 function quote(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return `'${s}'`;
   // eslint-disable-next-line no-control-regex
   return `'${s.replace(/[\\'\u0000-\u001f\u007f]/g, (c) => {
     switch (c) {

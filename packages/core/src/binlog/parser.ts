@@ -194,7 +194,7 @@ export class BinlogParser {
     if (typeCode === K.TRANSACTION_PAYLOAD_EVENT) {
       const decoded = decodeTransactionPayloadEvent(body, ctx, bodyOffset);
       const out: BinlogEvent[] = [makeEvent(ctx.file, pos, end, header, event, decoded.body, undefined)];
-      this.parsePayload(decoded.payload, decoded.dataOffset, pos, end, out);
+      this.parsePayload(decoded.payload, pos, end, out);
       ctx.pos = pos;
       return out;
     }
@@ -202,7 +202,7 @@ export class BinlogParser {
   }
 
   /** Inner events of a TRANSACTION_PAYLOAD: no checksum, log_pos 0, positions of the enclosing event. */
-  private parsePayload(payload: Uint8Array, dataOffset: number, pos: number, end: number, out: BinlogEvent[]): void {
+  private parsePayload(payload: Uint8Array, pos: number, end: number, out: BinlogEvent[]): void {
     let at = 0;
     let index = 0;
     while (at < payload.length) {
@@ -222,8 +222,21 @@ export class BinlogParser {
       if (header.typeCode === K.TRANSACTION_PAYLOAD_EVENT || header.typeCode === K.FORMAT_DESCRIPTION_EVENT) {
         this.fail(`TRANSACTION_PAYLOAD_EVENT contains a ${K.typeName(header.typeCode)}`, pos, K.TRANSACTION_PAYLOAD_EVENT);
       }
-      // Offsets inside decompressed data do not exist in the file; errors point at the payload event.
-      const body = this.decodeBody(header.typeCode, header, inner.subarray(K.EVENT_HEADER_LENGTH), dataOffset, pos);
+      let body: EventBody;
+      try {
+        // Decoders see offsets within the uncompressed payload...
+        body = this.decodeBody(header.typeCode, header, inner.subarray(K.EVENT_HEADER_LENGTH), at + K.EVENT_HEADER_LENGTH, pos);
+      } catch (e) {
+        // ...which do not exist in the file: the error points at the payload event and says where inside.
+        if (!(e instanceof BinlogFormatError)) throw e;
+        const prefix = `${e.file}:${e.offset}${e.eventType === undefined ? '' : ` (event type ${e.eventType})`}: `;
+        const detail = e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
+        throw new BinlogFormatError(
+          `${K.typeName(header.typeCode)} inside TRANSACTION_PAYLOAD_EVENT (inner event ${index}, uncompressed offset ${e.offset}): ${detail}`,
+          { file: this.c.file, offset: pos, eventType: header.typeCode },
+          { code: e.code, hints: e.hints, cause: e },
+        );
+      }
       out.push(makeEvent(this.c.file, pos, end, header, inner, body, index));
       at += size;
       index++;
@@ -280,7 +293,8 @@ export class BinlogParser {
       case K.INCIDENT_EVENT:
         return decodeIncidentEvent(body, ctx, bodyOffset);
       case K.HEARTBEAT_LOG_EVENT:
-        return decodeHeartbeatEvent(body, ctx, bodyOffset);
+        // v1 carries the position in the header's log_pos.
+        return { ...decodeHeartbeatEvent(body, ctx, bodyOffset), logPos: header.logPos };
       case K.HEARTBEAT_LOG_EVENT_V2:
         return decodeHeartbeatV2Event(body, ctx, bodyOffset);
       case K.IGNORABLE_LOG_EVENT:

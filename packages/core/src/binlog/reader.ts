@@ -31,6 +31,13 @@ export interface ReadBinlogOptions extends BinlogParserOptions {
   stopPosition?: number;
 }
 
+/**
+ * Events decoded ahead of the consumer. Small enough that decoded rows die young (a whole 1 MiB
+ * chunk of decoded events outlives the young generation and costs 2–3× in GC), large enough to
+ * amortise the async hop.
+ */
+const MAX_BATCH_EVENTS = 64;
+
 /** Read size for files and gzip output. */
 export const READ_CHUNK_BYTES = 1 << 20;
 
@@ -46,7 +53,9 @@ class ChunkQueue {
 
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.chunks.push(chunk);
+    // Plain Uint8Array views, not Buffers: Buffer#slice does not copy, and decoders rely on
+    // slice() (Cursor.bytesCopy) copying.
+    this.chunks.push(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     this.length += chunk.length;
   }
 
@@ -122,96 +131,207 @@ function hex4(b: (i: number) => number): string {
 }
 
 /**
- * Decodes a binlog from a byte stream (a whole file's bytes from offset 0, in chunks of any size).
- * Yields every event in file order; a TRANSACTION_PAYLOAD_EVENT is followed by its inner events.
+ * Frames and parses events chunk by chunk. All events of a chunk are decoded synchronously into a
+ * batch that `next()` then hands out as already-resolved promises: an async generator costs ~2 µs
+ * per event in promise machinery, several times the decoding of a small event (measured on
+ * msmp/binlog.000001: 84 → 300+ MB/s). A failure is thrown only after the events before it.
  */
-export async function* readBinlogStream(source: AsyncIterable<Uint8Array>, options: ReadBinlogOptions = {}): AsyncGenerator<BinlogEvent> {
-  const file = options.fileName ?? 'binlog';
-  const parser = new BinlogParser({
-    ...options,
-    fileName: file,
-    verifyChecksums: options.verifyChecksums ?? options.verifyChecksum ?? true,
-  });
-  const start = options.startPosition;
-  const stop = options.stopPosition;
-  const q = new ChunkQueue();
-  let magicChecked = false;
-  let pos = 0;
-  const fail = (message: string, offset: number, hints: string[] = []): never => {
-    throw new BinlogFormatError(message, { file, offset }, { hints });
-  };
-  if (start !== undefined && (!Number.isSafeInteger(start) || start < BINLOG_MAGIC.length)) {
-    throw new PitrError(ERROR_CODES.USAGE, `start position ${start} is not a valid event offset (the first event is at 4)`);
+class BinlogEventIterator implements AsyncIterableIterator<BinlogEvent> {
+  private readonly parser: BinlogParser;
+  private readonly q = new ChunkQueue();
+  private readonly file: string;
+  private readonly start: number | undefined;
+  private readonly stop: number | undefined;
+  private source: AsyncIterator<Uint8Array> | undefined;
+  private batch: BinlogEvent[] = [];
+  private index = 0;
+  private error: unknown = undefined;
+  private finished = false;
+  private magicChecked = false;
+  private pos = 0;
+  /** Size of the input when known (plain files): a corrupt event_size fails at once instead of buffering to EOF. */
+  knownTotalBytes: number | undefined;
+
+  constructor(
+    private readonly openSource: () => AsyncIterable<Uint8Array>,
+    options: ReadBinlogOptions,
+  ) {
+    this.file = options.fileName ?? 'binlog';
+    this.parser = new BinlogParser({
+      ...options,
+      fileName: this.file,
+      verifyChecksums: options.verifyChecksums ?? options.verifyChecksum ?? true,
+    });
+    this.start = options.startPosition;
+    this.stop = options.stopPosition;
   }
 
-  for await (const chunk of source) {
-    q.push(chunk);
-    if (!magicChecked) {
-      if (q.length < BINLOG_MAGIC.length) continue;
+  [Symbol.asyncIterator](): AsyncIterableIterator<BinlogEvent> {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<BinlogEvent>> {
+    if (this.index < this.batch.length) {
+      return Promise.resolve({ value: this.batch[this.index++]!, done: false });
+    }
+    return this.refill();
+  }
+
+  async return(): Promise<IteratorResult<BinlogEvent>> {
+    this.batch = [];
+    this.index = 0;
+    await this.close();
+    return { value: undefined, done: true };
+  }
+
+  /** Ends reading and releases the source (its file handle); the current batch stays. */
+  private async close(): Promise<void> {
+    this.finished = true;
+    const source = this.source;
+    this.source = undefined;
+    if (source?.return !== undefined) await source.return();
+  }
+
+  private async refill(): Promise<IteratorResult<BinlogEvent>> {
+    this.batch = [];
+    this.index = 0;
+    if (this.error !== undefined) {
+      const e = this.error;
+      this.error = undefined;
+      await this.close();
+      throw e;
+    }
+    if (this.finished) return { value: undefined, done: true };
+    try {
+      if (this.source === undefined) {
+        const s = this.start;
+        if (s !== undefined && (!Number.isSafeInteger(s) || s < BINLOG_MAGIC.length)) {
+          throw new PitrError(ERROR_CODES.USAGE, `start position ${s} is not a valid event offset (the first event is at 4)`);
+        }
+        this.source = this.openSource()[Symbol.asyncIterator]();
+      }
+      while (this.batch.length === 0 && !this.finished) {
+        this.frame();
+        if (this.batch.length > 0 || this.finished) break;
+        const r = await this.source.next();
+        if (r.done === true) {
+          this.finished = true;
+          this.atEnd();
+        } else {
+          this.q.push(r.value);
+        }
+      }
+    } catch (e) {
+      if (this.batch.length === 0) {
+        await this.close();
+        throw e;
+      }
+      this.error = e;
+    }
+    if (this.finished && this.error === undefined && this.source !== undefined) await this.close();
+    if (this.batch.length === 0) return { value: undefined, done: true };
+    return { value: this.batch[this.index++]!, done: false };
+  }
+
+  private fail(message: string, offset: number, hints: string[] = []): never {
+    throw new BinlogFormatError(message, { file: this.file, offset }, { hints });
+  }
+
+  /** Decodes every complete event in the queue into the batch. */
+  private frame(): void {
+    const q = this.q;
+    if (!this.magicChecked) {
+      if (q.length < BINLOG_MAGIC.length) return;
       for (let i = 0; i < BINLOG_MAGIC.length; i++) {
         if (q.byteAt(i) !== BINLOG_MAGIC[i]) {
-          fail(`not a binlog: starts with ${hex4((k) => q.byteAt(k))}, expected fe 62 69 6e`, 0, [
+          this.fail(`not a binlog: starts with ${hex4((k) => q.byteAt(k))}, expected fe 62 69 6e`, 0, [
             'give a binary log file as written by the server (binlog.000001, mariadb-bin.000001), plain or gzip/zstd-compressed',
           ]);
         }
       }
       q.skip(BINLOG_MAGIC.length);
-      pos = BINLOG_MAGIC.length;
-      magicChecked = true;
+      this.pos = BINLOG_MAGIC.length;
+      this.magicChecked = true;
     }
+    const { start, stop, parser, batch } = this;
+    if (q.length < EVENT_HEADER_LENGTH) return;
     while (q.length >= EVENT_HEADER_LENGTH) {
+      const pos = this.pos;
       const size = q.u32At(9);
       if (size < EVENT_HEADER_LENGTH) {
-        fail(`event_size ${size} is smaller than the 19-byte header: the file is corrupt here`, pos);
+        this.fail(`event_size ${size} is smaller than the 19-byte header: the file is corrupt here`, pos);
       }
-      if (q.length < size) break;
-      if (stop !== undefined && pos >= stop) return;
-      const typeCode = q.byteAt(4);
-      if (start !== undefined && pos < start && typeCode !== FORMAT_DESCRIPTION_EVENT) {
+      if (q.length < size) {
+        const total = this.knownTotalBytes;
+        if (total !== undefined && pos + size > total) this.truncated(total - pos, size);
+        return;
+      }
+      if (stop !== undefined && pos >= stop) {
+        this.finished = true;
+        return;
+      }
+      if (start !== undefined && pos < start && q.byteAt(4) !== FORMAT_DESCRIPTION_EVENT) {
         if (pos + size > start) {
-          fail(`start position ${start} is inside the event at ${pos} (next event at ${pos + size})`, start, [
+          this.fail(`start position ${start} is inside the event at ${pos} (next event at ${pos + size})`, start, [
             `use an event boundary, e.g. --start-position ${pos} or ${pos + size}`,
           ]);
         }
         q.skip(size);
-        pos += size;
+        this.pos = pos + size;
         continue;
       }
       const event = q.take(size);
-      const at = pos;
-      pos += size;
-      const r = parser.parse(event, at);
+      this.pos = pos + size;
+      const r = parser.parse(event, pos);
       if (Array.isArray(r)) {
-        for (const e of r) yield e;
+        for (const e of r) batch.push(e);
       } else {
-        yield r;
+        batch.push(r);
       }
+      if (batch.length >= MAX_BATCH_EVENTS) return;
     }
   }
-  if (!magicChecked) {
-    fail(
-      q.length === 0 ? 'file is empty: a binlog starts with the 4-byte magic fe 62 69 6e' : `file has only ${q.length} byte(s), less than the 4-byte magic`,
-      0,
-    );
-  }
-  if (q.length > 0) {
-    const what = q.length >= EVENT_HEADER_LENGTH ? `${q.length} of its ${q.u32At(9)} bytes` : `${q.length} byte(s) of its 19-byte header`;
-    fail(`truncated event: the file ends after ${what}`, pos, [
+
+  private truncated(have: number, size: number | undefined): never {
+    const what = size !== undefined ? `${have} of its ${size} bytes` : `${have} byte(s) of its 19-byte header`;
+    return this.fail(`truncated event: the file ends after ${what}`, this.pos, [
       'the file was cut short (copied while being written, or an interrupted transfer); the events before this offset are intact',
     ]);
   }
-  if (start !== undefined && pos < start) {
-    fail(`start position ${start} is beyond the end of the file (${pos} bytes)`, pos);
+
+  /** End of input: anything left over is a truncated event. */
+  private atEnd(): void {
+    const q = this.q;
+    if (!this.magicChecked) {
+      this.fail(
+        q.length === 0 ? 'file is empty: a binlog starts with the 4-byte magic fe 62 69 6e' : `file has only ${q.length} byte(s), less than the 4-byte magic`,
+        0,
+      );
+    }
+    if (q.length > 0) this.truncated(q.length, q.length >= EVENT_HEADER_LENGTH ? q.u32At(9) : undefined);
+    if (this.start !== undefined && this.pos < this.start) {
+      this.fail(`start position ${this.start} is beyond the end of the file (${this.pos} bytes)`, this.pos);
+    }
   }
+}
+
+/**
+ * Decodes a binlog from a byte stream (a whole file's bytes from offset 0, in chunks of any size).
+ * Yields every event in file order; a TRANSACTION_PAYLOAD_EVENT is followed by its inner events.
+ * Chunks are not copied: events inside one chunk are views of it, so a producer must not reuse
+ * a chunk's memory after handing it over.
+ */
+export function readBinlogStream(source: AsyncIterable<Uint8Array>, options: ReadBinlogOptions = {}): AsyncIterableIterator<BinlogEvent> {
+  return new BinlogEventIterator(() => source, options);
 }
 
 /** Strips the compression suffix from a file name so positions name the binlog itself. */
 function binlogName(path: string, compressed: boolean): string {
   const name = basename(path);
-  return compressed ? name.replace(/\.(gz|gzip|zst|zstd)$/i, '') : name;
+  return compressed ? name.replace(COMPRESSED_SUFFIX, '') : name;
 }
 
-async function sniff(path: string): Promise<Uint8Array> {
+async function sniff(path: string): Promise<{ magic: Uint8Array; size: number }> {
   let fh;
   try {
     fh = await open(path, 'r');
@@ -221,7 +341,8 @@ async function sniff(path: string): Promise<Uint8Array> {
   try {
     const buf = new Uint8Array(4);
     const { bytesRead } = await fh.read(buf, 0, 4, 0);
-    return buf.subarray(0, bytesRead);
+    const { size } = await fh.stat();
+    return { magic: buf.subarray(0, bytesRead), size };
   } catch (e) {
     throw ioError(path, e);
   } finally {
@@ -258,11 +379,29 @@ async function* guarded(stream: Readable, path: string, compressed: string | und
  * Decodes a binlog file (plain, gzip or zstd). Reads in 1 MiB chunks; events are views into
  * those chunks, valid as long as they are referenced.
  */
-export async function* readBinlogFile(path: string, options: ReadBinlogOptions = {}): AsyncGenerator<BinlogEvent> {
-  const magic = await sniff(path);
+export function readBinlogFile(path: string, options: ReadBinlogOptions = {}): AsyncIterableIterator<BinlogEvent> {
+  // The event file name is known only after sniffing; a compressed file's name loses its suffix.
+  const named = options.fileName !== undefined ? options : { ...options, fileName: binlogName(path, COMPRESSED_SUFFIX.test(path)) };
+  const it: BinlogEventIterator = new BinlogEventIterator(
+    () =>
+      fileChunks(path, (size) => {
+        it.knownTotalBytes = size;
+      }),
+    named,
+  );
+  return it;
+}
+
+const COMPRESSED_SUFFIX = /\.(gz|gzip|zst|zstd)$/i;
+
+async function* fileChunks(path: string, onPlainSize: (size: number) => void): AsyncGenerator<Uint8Array> {
+  const { magic, size } = await sniff(path);
   const gzip = magic.length >= 2 && magic[0] === GZIP_MAGIC0 && magic[1] === GZIP_MAGIC1;
   const zstd = magic.length >= 4 && ((magic[0]! | (magic[1]! << 8) | (magic[2]! << 16) | (magic[3]! << 24)) >>> 0) === ZSTD_MAGIC;
-  const raw = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  // A plain file is read as of now (a live binlog may grow meanwhile): its size bounds the
+  // framing, so a corrupt event_size fails at once instead of buffering to EOF.
+  const plain = !gzip && !zstd;
+  const raw = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES, ...(plain && size > 0 ? { end: size - 1 } : {}) });
   let stream: Readable = raw;
   let compressed: string | undefined;
   if (gzip || zstd) {
@@ -271,9 +410,8 @@ export async function* readBinlogFile(path: string, options: ReadBinlogOptions =
     // pipeline forwards read errors into t and destroys both on failure.
     pipeline(raw, t, () => undefined);
     stream = t;
+  } else {
+    onPlainSize(size);
   }
-  yield* readBinlogStream(guarded(stream, path, compressed), {
-    ...options,
-    fileName: options.fileName ?? binlogName(path, compressed !== undefined),
-  });
+  yield* guarded(stream, path, compressed);
 }

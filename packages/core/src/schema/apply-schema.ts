@@ -40,6 +40,7 @@ import {
   MYSQL_TYPE_VECTOR,
   MYSQL_TYPE_YEAR,
   columnTypeName,
+  isNumericColumn,
   realColumnType,
 } from '../binlog/columns/column-types.js';
 
@@ -155,7 +156,8 @@ export function applySchema(tableMap: TableMapBody, schema: TableSchema, warn: (
     return {
       ...col,
       name: col.name ?? s.name,
-      unsigned: col.unsigned ?? s.unsigned,
+      // Signedness only means something for numeric columns (the binlog's SIGNEDNESS covers no others).
+      unsigned: col.unsigned ?? (isNumericColumn(col.type, true) ? s.unsigned : undefined),
       collationId: col.collationId ?? s.collationId,
       enumValues: col.enumValues ?? s.enumValues,
       setValues: col.setValues ?? s.setValues,

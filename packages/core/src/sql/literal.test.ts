@@ -1,8 +1,16 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TextDecoder } from 'node:util';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../../../../tools/src/index.js';
 import type { ColumnValue } from '../binlog/columns/values.js';
+import { readBinlogFile } from '../binlog/reader.js';
+import type { SchemaProvider } from '../schema/schema-provider.js';
+import { schemaFromServer } from '../schema/server-schema.js';
+import { schemaFromDump } from '../schema/dump-schema.js';
 import {
   LITERAL_SESSION_STATEMENTS,
   quoteIdentifier,
@@ -226,7 +234,7 @@ describe('literal round trip on MariaDB', () => {
   const rowCount = Math.max(...CASES.map((c) => c.values.length)) + 1;
 
   beforeAll(async () => {
-    server = await startServer({ binlog: false });
+    server = await startServer({ binlogRowMetadata: 'NO_LOG' });
     conn = await server.connect();
     for (const s of LITERAL_SESSION_STATEMENTS) await conn.query(s);
     await conn.query('CREATE DATABASE rt');
@@ -308,5 +316,72 @@ describe('literal round trip on MariaDB', () => {
       'SELECT a.id FROM rt.src a JOIN rt.copy_hex b USING (id) WHERE NOT (a.f <=> b.f) OR NOT (ATAN2(a.f, -1) <=> ATAN2(b.f, -1)) ORDER BY id',
     );
     expect(bad.map((r) => Number(r['id']))).toEqual([0, 6]);
+  }, 120_000);
+
+  /** Rows of rt.<table> as the binlog decoder gives them, rendered to literals right away. */
+  async function renderFromBinlog(table: string, schema: SchemaProvider | undefined): Promise<string[][]> {
+    await server.flushLogs();
+    const out: string[][] = [];
+    for (const file of await server.binlogFiles()) {
+      for await (const ev of readBinlogFile(file, schema === undefined ? {} : { schema })) {
+        const body = ev.body;
+        if (body.kind !== 'write' || body.table.db !== 'rt' || body.table.table !== table) continue;
+        for (const row of body.rows) {
+          const after = row.after!;
+          out.push(body.table.columns.map((def, i) => renderLiteral(after[i] as ColumnValue, def)));
+        }
+      }
+    }
+    return out;
+  }
+
+  async function compareTables(src: string, copy: string): Promise<string[]> {
+    const mismatches: string[] = [];
+    for (const c of CASES) {
+      const a = `a.${quoteIdentifier(c.col)}`;
+      const b = `b.${quoteIdentifier(c.col)}`;
+      const extra = c.extraCompare === undefined ? '' : ` OR NOT (${c.extraCompare.replace(/\bx\b/g, a)} <=> ${c.extraCompare.replace(/\bx\b/g, b)})`;
+      const [rows] = await conn.query<mysql.RowDataPacket[]>(
+        `SELECT a.id FROM rt.${src} a LEFT JOIN rt.${copy} b USING (id) WHERE b.id IS NULL OR NOT (${a} <=> ${b}) OR NOT (HEX(${a}) <=> HEX(${b}))${extra}`,
+      );
+      for (const row of rows) mismatches.push(`${c.col} row ${String(row['id'])}`);
+    }
+    return mismatches;
+  }
+
+  it('round-trips values decoded from the binlog (FULL metadata, and NO_LOG + schemaFromServer)', async () => {
+    // src was written with binlog_row_metadata=NO_LOG: decode it with the live server's schema
+    const schema = await schemaFromServer(server.url);
+    const fromSchema = await renderFromBinlog('src', schema);
+    expect(fromSchema.length).toBe(rowCount);
+    await conn.query('CREATE TABLE rt.copy_nolog LIKE rt.src');
+    for (const lits of fromSchema) await conn.query(`INSERT INTO rt.copy_nolog VALUES (${lits.join(', ')})`);
+
+    // the same rows again with FULL metadata (charsets, names, signedness from the binlog itself)
+    await conn.query("SET GLOBAL binlog_row_metadata = 'FULL'");
+    const full = await server.connect();
+    for (const s of LITERAL_SESSION_STATEMENTS) await full.query(s);
+    await full.query('CREATE TABLE rt.src_full LIKE rt.src');
+    await full.query('INSERT INTO rt.src_full SELECT * FROM rt.src');
+    await full.end();
+    const fromFull = await renderFromBinlog('src_full', undefined);
+    expect(fromFull.length).toBe(rowCount);
+    await conn.query('CREATE TABLE rt.copy_full LIKE rt.src');
+    for (const lits of fromFull) await conn.query(`INSERT INTO rt.copy_full VALUES (${lits.join(', ')})`);
+
+    // and with the schema taken from a mariadb-dump of the database
+    const dir = mkdtempSync(join(tmpdir(), 'pitr-literal-'));
+    try {
+      const dumpFile = join(dir, 'rt.sql');
+      writeFileSync(dumpFile, execFileSync('mariadb-dump', ['--no-defaults', `--socket=${server.socket}`, '--user=root', '--no-data', '--databases', 'rt']));
+      const fromDump = await renderFromBinlog('src', await schemaFromDump(dumpFile));
+      expect(fromDump).toEqual(fromSchema);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    const nolog = await compareTables('src', 'copy_nolog');
+    const fullMismatch = await compareTables('src', 'copy_full');
+    expect({ nolog, full: fullMismatch }).toEqual({ nolog: [], full: [] });
   }, 120_000);
 });

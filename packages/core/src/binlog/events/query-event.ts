@@ -12,6 +12,7 @@ import { inflateSync } from 'node:zlib';
 import { Cursor } from '../cursor.js';
 import type { DecodeContext } from '../decode-context.js';
 import { MARIADB_QUERY_COMPRESSED_EVENT } from '../constants.js';
+import { FL_COMMIT_ALTER_E1, FL_ROLLBACK_ALTER_E1 } from './mariadb-events.js';
 import type { EventBody, QueryStatusVars } from '../types.js';
 
 export type QueryBody = Extract<EventBody, { kind: 'query' }>;
@@ -190,12 +191,16 @@ function readStatusVars(c: Cursor, ctx: DecodeContext): QueryStatusVars {
       case Q_XID:
         v.xid = c.u64();
         break;
-      case Q_GTID_FLAGS3:
-        // MariaDB 10.x: extra GTID flags of a DDL; known length, kept raw.
-        (v.unknown ??= []).push({ code, bytes: c.bytesCopy(1) });
+      case Q_GTID_FLAGS3: {
+        // MariaDB 10.8+: the GTID's flags_extra for a DDL, then the START ALTER's seq_no (8 bytes)
+        // when it commits or rolls back an ALTER (FL_COMMIT_ALTER_E1 | FL_ROLLBACK_ALTER_E1). Kept raw.
+        const flagsExtra = c.bytes[c.pos] ?? 0;
+        (v.unknown ??= []).push({ code, bytes: c.bytesCopy(flagsExtra & (FL_COMMIT_ALTER_E1 | FL_ROLLBACK_ALTER_E1) ? 9 : 1) });
         break;
+      }
       case Q_CHARACTER_SET_COLLATIONS: {
-        // MariaDB 11.2+: count(1) then count × (charset id(2), collation id(2)); kept raw.
+        // MariaDB 11.2+ (@@character_set_collations): count(1) then count × (charset id(2),
+        // collation id(2)); kept raw. 11.5+ writes it before Q_CHARSET_CODE, so order is not assumed.
         const count = c.bytes[c.pos] ?? 0;
         (v.unknown ??= []).push({ code, bytes: c.bytesCopy(1 + 4 * count) });
         break;

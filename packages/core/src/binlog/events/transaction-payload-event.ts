@@ -7,7 +7,7 @@
  * OTW_PAYLOAD_HEADER_END_MARK (0); then payload_size bytes of (usually zstd) data. The payload is a
  * sequence of ordinary events whose log_pos is 0 and that carry no checksum.
  */
-import { decompress } from 'zstd-napi';
+import { Decompressor } from 'zstd-napi';
 import { Cursor } from '../cursor.js';
 import type { DecodeContext } from '../decode-context.js';
 import { TRANSACTION_PAYLOAD_EVENT } from '../constants.js';
@@ -27,6 +27,9 @@ export const COMPRESSION_NONE = 255;
 
 /** A transaction may be large, but a payload claiming more than this is corrupt or hostile. */
 const MAX_UNCOMPRESSED_BYTES = 2 ** 32;
+
+/** zstd context reused across payload events (see decodeTransactionPayloadEvent). */
+let sharedDecompressor = new Decompressor();
 
 export interface DecodedTransactionPayload {
   readonly body: TransactionPayloadBody;
@@ -77,12 +80,21 @@ export function decodeTransactionPayloadEvent(body: Uint8Array, ctx: DecodeConte
     if (uncompressedSize !== undefined && uncompressedSize > MAX_UNCOMPRESSED_BYTES) {
       c.fail(`payload claims ${uncompressedSize} bytes uncompressed`, dataOffset);
     }
+    // A reused context decompresses in ~1 µs vs ~30 µs for a new one, but input that ends
+    // mid-frame leaves it mid-frame, garbling the next, intact payload. So truncated frames are
+    // rejected before zstd sees them, and after any other failure the context is replaced.
+    const incomplete = zstdFramesProblem(data);
+    if (incomplete !== undefined) c.fail(`zstd payload is damaged: ${incomplete}`, dataOffset);
+    const d = sharedDecompressor;
     try {
-      payload = decompress(data);
+      const out = d.decompress(data);
+      payload = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     } catch (e) {
+      sharedDecompressor = new Decompressor();
       return c.fail(`zstd payload does not decompress: ${(e as Error).message}`, dataOffset);
     }
     if (uncompressedSize !== undefined && payload.length !== uncompressedSize) {
+      sharedDecompressor = new Decompressor();
       c.fail(`payload decompressed to ${payload.length} bytes, header says ${uncompressedSize}`, dataOffset);
     }
   } else {
@@ -98,4 +110,53 @@ export function decodeTransactionPayloadEvent(body: Uint8Array, ctx: DecodeConte
     payload,
     dataOffset: c.origin.baseOffset + dataOffset,
   };
+}
+
+const ZSTD_MAGIC = 0xfd2fb528;
+const ZSTD_SKIPPABLE_MASK = 0xfffffff0;
+const ZSTD_SKIPPABLE_MAGIC = 0x184d2a50;
+
+/**
+ * Walks zstd frame and block headers (RFC 8878 §3.1) without decompressing; returns why `data` is
+ * not a sequence of complete frames, or undefined when it is.
+ */
+export function zstdFramesProblem(data: Uint8Array): string | undefined {
+  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let at = 0;
+  if (data.length === 0) return 'no data';
+  while (at < data.length) {
+    if (data.length - at < 4) return `trailing ${data.length - at} byte(s)`;
+    const magic = dv.getUint32(at, true);
+    if ((magic & ZSTD_SKIPPABLE_MASK) >>> 0 === ZSTD_SKIPPABLE_MAGIC) {
+      if (data.length - at < 8) return 'truncated skippable frame';
+      at += 8 + dv.getUint32(at + 4, true);
+      if (at > data.length) return 'truncated skippable frame';
+      continue;
+    }
+    if (magic !== ZSTD_MAGIC) return `bad frame magic 0x${magic.toString(16)} at ${at}`;
+    at += 4;
+    if (at >= data.length) return 'truncated frame header';
+    const fhd = data[at]!;
+    const singleSegment = (fhd & 0x20) !== 0;
+    const checksum = (fhd & 0x04) !== 0;
+    const fcsFlag = fhd >>> 6;
+    const fcsSize = fcsFlag === 0 ? (singleSegment ? 1 : 0) : 1 << fcsFlag;
+    const dictSize = [0, 1, 2, 4][fhd & 0x03]!;
+    at += 1 + (singleSegment ? 0 : 1) + dictSize + fcsSize;
+    for (;;) {
+      if (data.length - at < 3) return 'truncated block header';
+      const h = data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16);
+      at += 3;
+      const last = (h & 1) !== 0;
+      const type = (h >>> 1) & 3;
+      const size = h >>> 3;
+      if (type === 3) return 'reserved block type';
+      at += type === 1 ? 1 : size;
+      if (at > data.length) return 'truncated block';
+      if (last) break;
+    }
+    if (checksum) at += 4;
+    if (at > data.length) return 'truncated frame checksum';
+  }
+  return undefined;
 }
