@@ -3,7 +3,7 @@
 #   1. Node >= 20.19 (checked, not installed),
 #   2. Debian's mariadb-server + mariadb-client (throwaway test servers and the reference decoder
 #      mariadb-binlog) via apt-get, only when mariadbd/mariadb-install-db/mariadb-binlog are missing,
-#   3. npm packages (`npm ci`) when node_modules is missing or older than package-lock.json.
+#   3. npm packages (`npm install` from the lock file) when node_modules is missing or older than package-lock.json.
 # Safe to run any number of times; never touches a running server.
 set -euo pipefail
 
@@ -57,21 +57,18 @@ fi
 
 # --- 3. npm packages ----------------------------------------------------------------------------
 npm_install() {
-  say "installing npm packages (npm ci): $1…"
-  if ! npm ci --no-audit --no-fund; then
-    # npm ci refuses a lock file that lacks entries for other platforms' optional packages (e.g.
-    # turbo's darwin/windows binaries) even though nothing here needs them; npm install resolves
-    # the same versions from the lock file.
-    say "npm ci failed (see above); falling back to npm install with the same lock file…"
-    npm install --no-audit --no-fund
-  fi
+  # `npm install` with the committed lock file rather than `npm ci`: the registry reachable here has
+  # no darwin/windows builds of turbo, so the lock file cannot list them and `npm ci` refuses it.
+  # `npm install` resolves exactly the locked versions for this platform.
+  say "installing npm packages (npm install, locked versions): $1…"
+  npm install --no-audit --no-fund
 }
 if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ]; then
   npm_install "node_modules is missing"
 elif [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm_install "package-lock.json changed since the last install"
 else
-  say "npm packages up to date; skipping npm ci"
+  say "npm packages up to date; skipping npm install"
 fi
 
 # npm 11 runs install scripts only for packages approved in package.json "allowScripts"; if the

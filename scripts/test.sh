@@ -11,6 +11,9 @@ bash scripts/install-deps.sh
 echo "pitr: building packages (tsc -b)…"
 npx --no-install tsc -b
 
+echo "pitr: type-checking tests and tools…"
+npx --no-install tsc -p tsconfig.tests.json
+
 echo "pitr: checking package boundaries…"
 node scripts/lint-boundaries.mjs packages/*/
 

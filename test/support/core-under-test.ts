@@ -3,4 +3,4 @@
  * `export { readBinlogFile } from '@pitr/core';` once core's index.ts exports the reader and the
  * package is built (Kysely-style: integration tests against the built package).
  */
-export { readBinlogFile } from '../../packages/core/src/binlog/reader.js';
+export { readBinlogFile } from '@pitr/core';

@@ -21,6 +21,57 @@ export type {
 } from './binlog/types.js';
 export type { ColumnValue, RowImage, TimestampValue, EnumValue, SetValue } from './binlog/columns/values.js';
 
+// binlog: reading and parsing
+export { readBinlogFile, readBinlogStream, READ_CHUNK_BYTES } from './binlog/reader.js';
+export type { ReadBinlogOptions } from './binlog/reader.js';
+export { BinlogParser, readHeader } from './binlog/parser.js';
+export type { BinlogParserOptions } from './binlog/parser.js';
+export * as BinlogConstants from './binlog/constants.js';
+export {
+  typeName,
+  BINLOG_MAGIC,
+  EVENT_HEADER_LENGTH,
+  BINLOG_CHECKSUM_ALG_OFF,
+  BINLOG_CHECKSUM_ALG_CRC32,
+  LOG_EVENT_IGNORABLE_F,
+  LOG_EVENT_BINLOG_IN_USE_F,
+} from './binlog/constants.js';
+export { crc32 } from './binlog/crc32.js';
+export type { DecodeContext } from './binlog/decode-context.js';
+export type { MariadbGtidEventBody } from './binlog/events/mariadb-events.js';
+export { flavorOfServerVersion } from './binlog/events/format-description-event.js';
+export type { RowsExtraRowInfo, JsonPartialOperation } from './binlog/types.js';
+
+// binlog: column types and values
+export * as ColumnTypes from './binlog/columns/column-types.js';
+export { columnTypeName, realColumnType, isNumericColumn, isCharacterColumn } from './binlog/columns/column-types.js';
+export { jsonBinaryToText, formatJsonDouble } from './binlog/json-binary.js';
+export { charsetForCollation, decodeTextForCollation } from './binlog/columns/charsets.js';
+
+// schema sources
+export type { SchemaProvider, TableSchema, SchemaColumn } from './schema/schema-provider.js';
+export { applySchema } from './schema/apply-schema.js';
+export { parseCreateTable, parseCreateSequence, parseEnumMembers, IMPLICIT_SYSTEM_VERSIONING_COLUMNS } from './schema/create-table-parser.js';
+export type { ParseCreateTableOptions } from './schema/create-table-parser.js';
+export { schemaFromDump, TableSchemaMap } from './schema/dump-schema.js';
+export { schemaFromServer } from './schema/server-schema.js';
+export {
+  BINARY_COLLATION_ID,
+  collationIdByName,
+  collationById,
+  charsetOfCollation,
+  defaultCollationId,
+  charsetMaxLen,
+  normalizeCharsetName,
+} from './schema/collations.js';
+export type { CollationInfo } from './schema/collations.js';
+
+// sql
+export { renderLiteral, renderMatch, renderText, renderFloat, renderDouble, quoteIdentifier, LITERAL_SESSION, LITERAL_SESSION_STATEMENTS } from './sql/literal.js';
+export type { LiteralColumn, RenderLiteralOptions, StringLiteralStyle } from './sql/literal.js';
+export { parseConnectionUrl, redactUrl } from './sql/connection-url.js';
+export type { ConnectionOptions, ParseConnectionUrlOptions } from './sql/connection-url.js';
+
 // cli helper: event renderers and time parsing (binlog-decode helper; lead may regroup)
 export { eventJson } from './binlog/event-json.js';
 export { EventText } from './binlog/event-text.js';

@@ -59,7 +59,7 @@ async function decode(argv: string[], opts: { warn?: string[]; stdout?: Writable
     readBinlogFile: (path, options) => {
       calls.push({ path, options });
       return (async function* () {
-        for (const w of opts.warn ?? []) options?.onWarning?.(w);
+        for (const w of opts.warn ?? []) options?.onWarning?.(w, { file: path, pos: 4 });
         for (const e of data[path] ?? []) {
           if (options?.startPosition !== undefined && e.pos < options.startPosition && e.body.kind !== 'format_description') continue;
           yield e;
@@ -145,7 +145,7 @@ describe('pitr binlog decode (with a stub reader)', () => {
 
   it('prints each warning once on stderr', async () => {
     const r = await decode(['a', 'b', '--json'], { warn: ['no column names for `t`.`x`', 'no column names for `t`.`x`'] });
-    expect(r.stderr).toBe('pitr: warning: no column names for `t`.`x`\n');
+    expect(r.stderr).toBe('pitr: warning: no column names for `t`.`x` (first at a:4)\n');
   });
 
   it('stops quietly when the reader of the output goes away (EPIPE)', async () => {

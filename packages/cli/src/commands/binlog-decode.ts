@@ -10,7 +10,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { EventText, PitrError, eventJson, parseTargetTime, resolveTimeZone, type BinlogEvent } from '@pitr/core';
 import type { CommandContext } from '../command-context.js';
-import { loadSchema, readBinlogFile, type ReadBinlogFile, type SchemaSource } from '../core-binlog.js';
+import { loadSchema, readBinlogFile, type ReadBinlogFile, type SchemaProvider } from '../core-binlog.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { OutputClosed, OutputSink } from '../output-sink.js';
 import { Progress } from '../progress.js';
@@ -68,7 +68,7 @@ export function binlogDecodeArgs(ctx: Pick<CommandContext, 'positionals' | 'valu
 /** What the command needs from core; injectable so the windowing logic is testable alone. */
 export interface BinlogDecodeDeps {
   readonly readBinlogFile: ReadBinlogFile;
-  readonly loadSchema: (from: string) => Promise<SchemaSource>;
+  readonly loadSchema: (from: string) => Promise<SchemaProvider>;
 }
 
 const CORE_DEPS: BinlogDecodeDeps = { readBinlogFile, loadSchema };
@@ -91,7 +91,7 @@ export async function runBinlogDecode(ctx: CommandContext, deps: BinlogDecodeDep
     io.stderr.write(`pitr: warning: ${message}${where === undefined ? '' : ` (first at ${where.file}:${where.pos})`}\n`);
   };
 
-  const schema: SchemaSource | undefined = args.schemaFrom === undefined ? undefined : await deps.loadSchema(args.schemaFrom);
+  const schema: SchemaProvider | undefined = args.schemaFrom === undefined ? undefined : await deps.loadSchema(args.schemaFrom);
   const text = args.json ? undefined : new EventText({ tz: args.tz, schemaGiven: schema !== undefined });
   // --start-datetime: nothing is printed until the first event at/after it, then everything is.
   let started = args.startMs === undefined;

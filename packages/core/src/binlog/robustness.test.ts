@@ -483,7 +483,18 @@ class Sandbox {
   private readonly scratch: string;
 
   constructor() {
-    this.scratch = join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), `pitr-fuzz-${process.pid}`);
+    const root = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+    this.scratch = join(root, `pitr-fuzz-${process.pid}`);
+    // Scratch dirs of test processes that died before cleaning up.
+    for (const name of readdirSync(root)) {
+      const pid = /^pitr-fuzz-(\d+)$/.exec(name)?.[1];
+      if (pid === undefined || Number(pid) === process.pid) continue;
+      try {
+        process.kill(Number(pid), 0);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(root, name), { recursive: true, force: true });
+      }
+    }
   }
 
   private start(): Promise<void> {
