@@ -7,7 +7,7 @@
  */
 import { Buffer } from 'node:buffer';
 import type { TextDecoder } from 'node:util';
-import type { Cursor } from '../cursor.js';
+import { type Cursor, scratch8 } from '../cursor.js';
 import type { ColumnDef, TableMapBody } from '../types.js';
 import type { ColumnValue, RowImage } from './values.js';
 import {
@@ -299,7 +299,6 @@ export function decodeRowImage(
   const nullStart = c.pos;
   c.pos += nullBytes;
   const bytes = c.bytes;
-  const view = c.view;
   const kinds = plan.kinds;
   const p1 = plan.p1;
   let nullIndex = 0;
@@ -327,12 +326,12 @@ export function decodeRowImage(
         break;
       case K_SHORT:
         c.need(2);
-        v = view.getInt16(p, true);
+        v = ((bytes[p]! | (bytes[p + 1]! << 8)) << 16) >> 16;
         c.pos = p + 2;
         break;
       case K_SHORT_U:
         c.need(2);
-        v = view.getUint16(p, true);
+        v = bytes[p]! | (bytes[p + 1]! << 8);
         c.pos = p + 2;
         break;
       case K_INT24:
@@ -347,32 +346,32 @@ export function decodeRowImage(
         break;
       case K_LONG:
         c.need(4);
-        v = view.getInt32(p, true);
+        v = bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) | (bytes[p + 3]! << 24);
         c.pos = p + 4;
         break;
       case K_LONG_U:
         c.need(4);
-        v = view.getUint32(p, true);
+        v = (bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) | (bytes[p + 3]! << 24)) >>> 0;
         c.pos = p + 4;
         break;
       case K_LONGLONG:
         c.need(8);
-        v = view.getBigInt64(p, true);
+        v = scratch8(bytes, p).getBigInt64(0, true);
         c.pos = p + 8;
         break;
       case K_LONGLONG_U:
         c.need(8);
-        v = view.getBigUint64(p, true);
+        v = scratch8(bytes, p).getBigUint64(0, true);
         c.pos = p + 8;
         break;
       case K_FLOAT:
         c.need(4);
-        v = view.getFloat32(p, true);
+        v = scratch8(bytes, p).getFloat32(0, true);
         c.pos = p + 4;
         break;
       case K_DOUBLE:
         c.need(8);
-        v = view.getFloat64(p, true);
+        v = scratch8(bytes, p).getFloat64(0, true);
         c.pos = p + 8;
         break;
       case K_DECIMAL: {
@@ -489,7 +488,7 @@ export function decodeRowImage(
       case K_ENUM: {
         const size = p1[i]!;
         c.need(size);
-        const index = size === 1 ? bytes[p]! : size === 2 ? view.getUint16(p, true) : 0;
+        const index = size === 1 ? bytes[p]! : size === 2 ? bytes[p]! | (bytes[p + 1]! << 8) : 0;
         if (size !== 1 && size !== 2) c.fail(`ENUM column ${i + 1} has a ${size}-byte value (expected 1 or 2)`);
         c.pos = p + size;
         const names = plan.columns[i]!.enumValues;

@@ -3,44 +3,14 @@
  * 10.4 / 10.5) in ../shared/fixtures.
  */
 import { describe, expect, it } from 'vitest';
+import { FIXTURES, fixtureGroup, haveFixtures, hex, testContext } from '../../test-support/fixtures.js';
+import type { Group } from '../../test-support/fixtures.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Flavor, TableMapBody } from '../types.js';
 import { decodeTableMapEvent } from './table-map-event.js';
 import { BinlogFormatError } from '../../errors/pitr-error.js';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { join, resolve } from 'node:path';
-import type { DecodeContext } from '../decode-context.js';
-import type { Flavor, TableMapBody } from '../types.js';
-import type { SchemaProvider } from '../../schema/schema-provider.js';
 
-const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../../..');
-export const FIXTURES = process.env.PITR_FIXTURES ?? join(repoRoot, '../shared/fixtures');
-export const haveFixtures = existsSync(join(FIXTURES, 'mysql8/vectors/go-mysql.json'));
-
-export interface Group { test: string; notes?: string; cases: Record<string, unknown>[] }
-
-export function fixtureGroup(file: string, test: string): Group {
-  const g = (JSON.parse(readFileSync(join(FIXTURES, file), 'utf8')) as { groups: Group[] }).groups.find((x) => x.test.startsWith(test));
-  if (!g) throw new Error(`no group ${test} in ${file}`);
-  return g;
-}
-
-export const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
-
-export function testContext(flavor: Flavor = 'mysql', schema?: SchemaProvider): DecodeContext & { warnings: string[] } {
-  const warnings: string[] = [];
-  return {
-    file: 'test-bin.000001',
-    pos: 0,
-    flavor,
-    postHeaderLength: (type: number) => (type >= 30 && type <= 32 ? 10 : 8),
-    tableMaps: new Map<number, TableMapBody>(),
-    schema,
-    warn: (m: string) => warnings.push(m),
-    warnings,
-  };
-}
-
-if (!haveFixtures) console.warn(`[skip] fixtures not found at ${FIXTURES} (set PITR_FIXTURES)`);
 
 const FILES = [
   ['mysql8/vectors/go-mysql.json', 'mysql'],
