@@ -145,8 +145,10 @@ export class BinlogParser {
    * Decodes one whole event (header .. checksum) that starts at absolute offset `pos`.
    * Returns the event, or for TRANSACTION_PAYLOAD_EVENT the payload event followed by its inner
    * events. The returned events' `raw` are views of `event` (or of the decompressed payload).
+   * `checksumVerified` says the caller already checked that the event's last 4 bytes are the CRC32
+   * of the rest (the reader's checksum worker, checksum-worker.ts); it never skips the FDE's check.
    */
-  parse(event: Uint8Array, pos: number): BinlogEvent | BinlogEvent[] {
+  parse(event: Uint8Array, pos: number, checksumVerified = false): BinlogEvent | BinlogEvent[] {
     const ctx = this.c;
     ctx.pos = pos;
     if (event.length < K.EVENT_HEADER_LENGTH) {
@@ -183,7 +185,7 @@ export class BinlogParser {
     }
     const bodyEnd = event.length - this.checksumLength;
     if (bodyEnd < K.EVENT_HEADER_LENGTH) this.fail(`event of ${event.length} bytes has no room for its checksum`, pos, typeCode);
-    if (this.checksumLength !== 0 && this.verifyChecksums) {
+    if (this.checksumLength !== 0 && this.verifyChecksums && !checksumVerified) {
       const expected = readU32(event, bodyEnd);
       const actual = crc32(event, 0, bodyEnd);
       if (expected !== actual) this.checksumFail(expected, actual, pos, typeCode);
