@@ -72,7 +72,19 @@ export type { LiteralColumn, RenderLiteralOptions, StringLiteralStyle } from './
 export { parseConnectionUrl, redactUrl } from './sql/connection-url.js';
 export type { ConnectionOptions, ParseConnectionUrlOptions } from './sql/connection-url.js';
 
-// cli helper: event renderers and time parsing (binlog-decode helper; lead may regroup)
+// gtid
+export { parseMariadbGtid, formatMariadbGtid, compareMariadbGtid, mariadbGtidEquals, MariadbGtidPosition } from './gtid/mariadb-gtid.js';
+export type { MariadbGtid } from './gtid/mariadb-gtid.js';
+export { parseMysqlGtid, formatMysqlGtid, mysqlGtidEquals, MysqlGtidSet, MYSQL_MAX_GNO } from './gtid/mysql-gtid-set.js';
+export type { MysqlGtid, MysqlGtidSetEntry } from './gtid/mysql-gtid-set.js';
+
+// targets
+export { parseTarget, describeTarget } from './target/target.js';
+export type { Target, TimeTarget, GtidTarget, MariadbGtidTarget, MysqlGtidTarget, PositionTarget, LatestTarget, ParseTargetOptions } from './target/target.js';
+export { targetMatch, TargetMatcher, compareBinlogFileNames } from './target/target-match.js';
+export type { TransactionSummary, TransactionGtid, TargetRelation, TargetDecision, TargetMatchState } from './target/target-match.js';
+
+// binlog rendering and time parsing
 export { eventJson } from './binlog/event-json.js';
 export { EventText } from './binlog/event-text.js';
 export type { EventTextOptions } from './binlog/event-text.js';
