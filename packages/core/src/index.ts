@@ -72,6 +72,14 @@ export type { LiteralColumn, RenderLiteralOptions, StringLiteralStyle } from './
 export { parseConnectionUrl, redactUrl } from './sql/connection-url.js';
 export type { ConnectionOptions, ParseConnectionUrlOptions } from './sql/connection-url.js';
 
+// dump reading
+export { dumpStatements, dumpChunks, DumpStatementSplitter } from './dump/dump-statements.js';
+export type { DumpStatement, DumpStatementKind, DumpStatementSplitterOptions, DumpStatementsOptions } from './dump/dump-statements.js';
+export { classifyStatement } from './dump/classify-statement.js';
+export type { StatementClassification } from './dump/classify-statement.js';
+export { dumpCoordinates, DumpCoordinatesCollector, missingCoordinatesError } from './dump/dump-coordinates.js';
+export type { DumpCoordinates, DumpBinlogPosition, DumpCoordinatesOptions } from './dump/dump-coordinates.js';
+
 // gtid
 export { parseMariadbGtid, formatMariadbGtid, compareMariadbGtid, mariadbGtidEquals, MariadbGtidPosition } from './gtid/mariadb-gtid.js';
 export type { MariadbGtid } from './gtid/mariadb-gtid.js';
