@@ -55,6 +55,8 @@ export { parseCreateTable, parseCreateSequence, parseEnumMembers, IMPLICIT_SYSTE
 export type { ParseCreateTableOptions } from './schema/create-table-parser.js';
 export { schemaFromDump, TableSchemaMap } from './schema/dump-schema.js';
 export { schemaFromServer } from './schema/server-schema.js';
+export { SchemaHistory, ddlSummary } from './schema/schema-history.js';
+export type { SchemaChange, TableRef, UnknownTable, UnknownCause, DdlKind, SchemaHistoryOptions, ApplyQueryOptions, SchemaQueryEvent } from './schema/schema-history.js';
 export {
   BINARY_COLLATION_ID,
   collationIdByName,

@@ -38,6 +38,8 @@ export interface Token {
   readonly kind: Tok;
   /** Word: lower-cased; Ident/String: unescaped text; Number/Punct: as written. */
   readonly text: string;
+  /** Word only: the spelling as written (unquoted table names are case-sensitive on Linux). */
+  readonly raw?: string;
 }
 
 /** Types whose values are bytes: collation binary whatever the table says. */
@@ -183,7 +185,7 @@ export function tokenizeSql(sql: string): Token[] {
       // identifiers may start with digits (`1col` unquoted): take word chars that follow
       const w = /^[0-9A-Za-z_$\u0080-\uffff]+/.exec(sql.slice(i, i + 200))?.[0] ?? text;
       if (w.length > text.length && !/[eE.]/.test(text)) {
-        out.push({ kind: Tok.Word, text: w.toLowerCase() });
+        out.push({ kind: Tok.Word, text: w.toLowerCase(), raw: w });
         i += w.length;
       } else {
         out.push({ kind: Tok.Number, text });
@@ -194,7 +196,7 @@ export function tokenizeSql(sql: string): Token[] {
     // words (keywords and unquoted identifiers)
     const w = /^[A-Za-z_$\u0080-\uffff][0-9A-Za-z_$\u0080-\uffff]*/.exec(sql.slice(i, i + 256));
     if (w !== null) {
-      out.push({ kind: Tok.Word, text: w[0].toLowerCase() });
+      out.push({ kind: Tok.Word, text: w[0].toLowerCase(), raw: w[0] });
       i += w[0].length;
       continue;
     }
@@ -212,7 +214,7 @@ export function parseEnumMembers(columnType: string): string[] {
 }
 
 /** Splits tokens[from, to) at depth-0 commas. */
-function splitTopLevel(tokens: readonly Token[], from: number, to: number): Token[][] {
+export function splitTopLevel(tokens: readonly Token[], from: number, to: number): Token[][] {
   const parts: Token[][] = [];
   let cur: Token[] = [];
   let depth = 0;
@@ -234,7 +236,7 @@ function splitTopLevel(tokens: readonly Token[], from: number, to: number): Toke
 }
 
 /** Index just past the parenthesized group that opens at tokens[open] ('('). */
-function skipGroup(tokens: readonly Token[], open: number): number {
+export function skipGroup(tokens: readonly Token[], open: number): number {
   let depth = 0;
   for (let i = open; i < tokens.length; i++) {
     const t = tokens[i]!;
@@ -259,7 +261,7 @@ function isWord(t: Token | undefined, w: string): boolean {
 function nameOf(t: Token | undefined): string | undefined {
   if (t === undefined) return undefined;
   if (t.kind === Tok.Ident || t.kind === Tok.String) return t.text;
-  if (t.kind === Tok.Word) return t.text;
+  if (t.kind === Tok.Word) return t.raw ?? t.text;
   return undefined;
 }
 
@@ -488,8 +490,34 @@ function parseColumn(def: readonly Token[], sql: string): ColumnSpec {
   return spec;
 }
 
+/**
+ * One column definition (`name type [attributes]`, as in CREATE TABLE or ALTER TABLE ADD/MODIFY)
+ * as a SchemaColumn; the table's default charset/collation apply when the column names none.
+ * Throws PitrError SCHEMA when it is not a column definition.
+ */
+export function parseColumnDefinition(
+  def: readonly Token[],
+  tableCharset: string | undefined,
+  tableCollation: string | undefined,
+  flavor: Flavor = 'mariadb',
+): SchemaColumn {
+  const s = parseColumn(def, def.map((t) => t.raw ?? t.text).join(' '));
+  return {
+    name: s.name,
+    sqlType: s.sqlType,
+    baseType: s.baseType,
+    unsigned: s.unsigned,
+    nullable: !s.notNull && !s.primaryKey,
+    collationId: resolveCollation(s, tableCharset, tableCollation, flavor),
+    enumValues: s.enumValues,
+    setValues: s.setValues,
+    generated: s.generated,
+    primaryKey: s.primaryKey,
+  };
+}
+
 /** Primary-key column names from `PRIMARY KEY [name] [USING x] (col[(len)] [ASC|DESC], ...)`. */
-function primaryKeyColumns(def: readonly Token[]): string[] {
+export function primaryKeyColumns(def: readonly Token[]): string[] {
   const open = def.findIndex((t) => isPunct(t, '('));
   if (open < 0) return [];
   const end = skipGroup(def, open);
