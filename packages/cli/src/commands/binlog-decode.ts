@@ -10,6 +10,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { EventText, PitrError, eventJson, parseTargetTime, resolveTimeZone, type BinlogEvent } from '@pitr/core';
 import type { CommandContext } from '../command-context.js';
+import { SchemaHistory } from '@pitr/core';
 import { loadSchema, readBinlogFile, type ReadBinlogFile, type SchemaProvider } from '../core-binlog.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { OutputClosed, OutputSink } from '../output-sink.js';
@@ -91,8 +92,11 @@ export async function runBinlogDecode(ctx: CommandContext, deps: BinlogDecodeDep
     io.stderr.write(`pitr: warning: ${message}${where === undefined ? '' : ` (first at ${where.file}:${where.pos})`}\n`);
   };
 
-  const schema: SchemaProvider | undefined = args.schemaFrom === undefined ? undefined : await deps.loadSchema(args.schemaFrom);
-  const text = args.json ? undefined : new EventText({ tz: args.tz, schemaGiven: schema !== undefined });
+  const given: SchemaProvider | undefined = args.schemaFrom === undefined ? undefined : await deps.loadSchema(args.schemaFrom);
+  // One history for the whole run, across files in order: DDL in the binlog (CREATE/ALTER/RENAME…)
+  // updates table definitions, so tables created or altered inside the range keep their names.
+  const schema = new SchemaHistory(given);
+  const text = args.json ? undefined : new EventText({ tz: args.tz, schemaGiven: given !== undefined });
   // --start-datetime: nothing is printed until the first event at/after it, then everything is.
   let started = args.startMs === undefined;
   let events = 0;
@@ -108,7 +112,7 @@ export async function runBinlogDecode(ctx: CommandContext, deps: BinlogDecodeDep
       const reader = deps.readBinlogFile(path, {
         ...(first && args.startPosition !== undefined ? { startPosition: args.startPosition } : {}),
         ...(last && args.stopPosition !== undefined ? { stopPosition: args.stopPosition } : {}),
-        ...(schema === undefined ? {} : { schema }),
+        schema,
         onWarning,
         verifyChecksum: args.verifyChecksum,
       });
