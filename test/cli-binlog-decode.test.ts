@@ -128,9 +128,25 @@ describe.skipIf(!BUILT)('pitr binlog decode (built bin, throwaway MariaDB)', () 
     expect(((rows[2]!.rows as Json[])[0]!.before as Json).id).toBe(1);
   });
 
-  it('without a schema prints @N keys and only what the binlog determines, with names where FULL metadata gives them', async () => {
+  it('without a schema, names come from the CREATE TABLE in the decoded range', async () => {
     const closed = files.slice(0, -1);
     const r = await pitr(['binlog', 'decode', '--json', ...closed]);
+    expect(r.code).toBe(0);
+    const rows = rowEvents(ndjson(r.stdout), 'items');
+    const first = (rows[0]!.rows as Json[])[0]!.after as Json;
+    expect(first.id).toBe(1);
+    expect(first.big).toBe('18446744073709551615');
+    expect(first.note).toBe('héllo');
+  });
+
+  it('without a schema prints @N keys and only what the binlog determines, with names where FULL metadata gives them', async () => {
+    const closed = files.slice(0, -1);
+    // Start after the CREATE TABLE, so the decoder has no DDL to learn the table from.
+    const all = ndjson((await pitr(['binlog', 'decode', '--json', closed[0]!])).stdout);
+    const create = all.find((e) => e.type === 'query' && /CREATE TABLE shop\.items/i.test(String(e.query)));
+    expect(create).toBeDefined();
+    const after = String(create!.end);
+    const r = await pitr(['binlog', 'decode', '--json', '--start-position', after, ...closed]);
     expect(r.code).toBe(0);
     const rows = rowEvents(ndjson(r.stdout), 'items');
     const first = (rows[0]!.rows as Json[])[0]!.after as Json;
@@ -143,7 +159,7 @@ describe.skipIf(!BUILT)('pitr binlog decode (built bin, throwaway MariaDB)', () 
     expect(full.id).toBe(3);
     expect(full.note).toBe('full metadata');
 
-    const text = await pitr(['binlog', 'decode', ...closed]);
+    const text = await pitr(['binlog', 'decode', '--start-position', after, ...closed]);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('### INSERT INTO `shop`.`items`');
     expect(text.stdout).toContain('# NOTE: the binlog carries no column names');

@@ -27,4 +27,22 @@ export interface TableSchema {
 
 export interface SchemaProvider {
   getTable(db: string, table: string): TableSchema | undefined;
+  /**
+   * Optional: a provider that follows DDL (SchemaHistory) is told of every QUERY event in binlog
+   * order, before the row events after it are decoded. It reports which tables changed, so the
+   * parser can forget cached TABLE_MAP decodings, and which became unknown (warned when the cause is
+   * a statement it could not follow).
+   */
+  applyQueryEvent?(event: {
+    readonly db: string;
+    readonly query: string;
+    readonly errorCode?: number;
+    readonly statusVars?: { readonly collationServer?: number | undefined };
+  }): {
+    readonly changed: readonly unknown[];
+    readonly dropped: readonly unknown[];
+    readonly unknown: readonly { readonly db: string; readonly table: string; readonly cause: string; readonly reason: string }[];
+  };
+  /** Optional: told the server flavor from each FORMAT_DESCRIPTION_EVENT (default collations differ). */
+  setFlavor?(flavor: 'mariadb' | 'mysql'): void;
 }

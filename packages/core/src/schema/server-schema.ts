@@ -5,7 +5,7 @@
  * https://mariadb.com/kb/en/information-schema-columns-table/ ,
  * https://dev.mysql.com/doc/refman/8.0/en/information-schema-columns-table.html
  */
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import type { Flavor } from '../binlog/types.js';
 import { ERROR_CODES, PitrError } from '../errors/pitr-error.js';
 import { parseConnectionUrl, redactUrl } from '../sql/connection-url.js';
@@ -77,7 +77,10 @@ export async function schemaFromServer(url: string): Promise<TableSchemaMap> {
   const opts = parseConnectionUrl(url);
   let conn: mysql.Connection;
   try {
-    conn = await mysql.createConnection({
+    // Loaded on first use: importing mysql2 takes ~70 ms, which every `@pitr/core` import (every
+    // CLI command, every binlog decode) paid although few connect to a server.
+    const { default: mysqlClient } = await import('mysql2/promise');
+    conn = await mysqlClient.createConnection({
       ...(opts.socketPath !== undefined ? { socketPath: opts.socketPath } : { host: opts.host, port: opts.port }),
       user: opts.user,
       ...(opts.password !== undefined ? { password: opts.password } : {}),

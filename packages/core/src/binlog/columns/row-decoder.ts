@@ -282,6 +282,8 @@ export interface JsonPartialHook {
  * Decodes one row image at c.pos: null bitmap over the present columns, then the values.
  * Returns an array with one slot per table column (undefined = not present in this image).
  * `rawOut`, when given, receives [start, end) byte offsets of each present JSON value (for diffs).
+ * `buf` is a Buffer over the same memory as c.bytes, with c.bytes[0] at buf[bufBase] (decodeRows
+ * passes one Buffer per input chunk, bufferOfChunk, instead of making one per event).
  */
 export function decodeRowImage(
   c: Cursor,
@@ -291,6 +293,7 @@ export function decodeRowImage(
   buf: Buffer,
   partial?: JsonPartialHook,
   rawOut?: Int32Array,
+  bufBase = 0,
 ): RowImage {
   const n = plan.columnCount;
   const row: RowImage = new Array<ColumnValue | undefined>(n);
@@ -442,7 +445,7 @@ export function decodeRowImage(
         c.pos = e;
         switch (plan.text[i]) {
           case T_UTF8:
-            v = utf8Text(buf, s, e);
+            v = utf8Text(buf, bufBase + s, bufBase + e);
             break;
           case T_DECODER:
             v = plan.decoders[i]!.decode(bytes.subarray(s, e));
@@ -451,7 +454,7 @@ export function decodeRowImage(
             v = decodeUtf32(bytes, s, e);
             break;
           case T_LATIN1:
-            v = decodeLatin1(buf, s, e);
+            v = decodeLatin1(buf, bufBase + s, bufBase + e);
             break;
           default: {
             const padTo = plan.p2[i]!;

@@ -26,8 +26,9 @@ import type { EventBody } from '../types.js';
 
 type Body<K extends EventBody['kind']> = Extract<EventBody, { kind: K }>;
 
-function cursor(body: Uint8Array, ctx: DecodeContext, bodyOffset: number, typeCode: number): Cursor {
-  return new Cursor(body, { file: ctx.file, baseOffset: bodyOffset, eventType: typeCode });
+/** A cursor over body[start, end); `bodyOffset` is the file offset of body[0] (see mariadb-events.ts). */
+function cursor(body: Uint8Array, ctx: DecodeContext, bodyOffset: number, typeCode: number, start = 0, end = body.length): Cursor {
+  return new Cursor(body, { file: ctx.file, baseOffset: bodyOffset, eventType: typeCode }, start, end);
 }
 
 /** ROTATE_EVENT (4): position(8) + next file name (rest, no NUL). */
@@ -38,8 +39,8 @@ export function decodeRotateEvent(body: Uint8Array, ctx: DecodeContext, bodyOffs
 }
 
 /** XID_EVENT (16): the storage engine's transaction id, 8 bytes. */
-export function decodeXidEvent(body: Uint8Array, ctx: DecodeContext, bodyOffset: number): Body<'xid'> {
-  const c = cursor(body, ctx, bodyOffset, XID_EVENT);
+export function decodeXidEvent(body: Uint8Array, ctx: DecodeContext, bodyOffset: number, start = 0, end = body.length): Body<'xid'> {
+  const c = cursor(body, ctx, bodyOffset, XID_EVENT, start, end);
   return { kind: 'xid', xid: c.u64() };
 }
 
