@@ -82,6 +82,14 @@ export type { StatementClassification } from './dump/classify-statement.js';
 export { dumpCoordinates, DumpCoordinatesCollector, missingCoordinatesError } from './dump/dump-coordinates.js';
 export type { DumpCoordinates, DumpBinlogPosition, DumpCoordinatesOptions } from './dump/dump-coordinates.js';
 
+// repository: layout, atomic files, writer lock
+export { repoLayout, initRepo, openRepo, readRepoMarker, REPO_FORMAT, REPO_FORMAT_VERSION, REPO_MARKER_FILE } from './repo/repo-layout.js';
+export type { RepoLayout, RepoMarker, PitrRepo } from './repo/repo-layout.js';
+export { writeFileAtomic, writeJsonAtomic, readJsonFile, readJsonFileIfExists, syncDirectory, isAtomicTempName, ATOMIC_TEMP_PREFIX, errnoCode } from './repo/atomic-file.js';
+export type { WriteFileAtomicOptions, JsonValidator } from './repo/atomic-file.js';
+export { acquireRepoLock, readRepoLock, RepoLock } from './repo/repo-lock.js';
+export type { AcquireRepoLockOptions, RepoLockOwner } from './repo/repo-lock.js';
+
 // gtid
 export { parseMariadbGtid, formatMariadbGtid, compareMariadbGtid, mariadbGtidEquals, MariadbGtidPosition } from './gtid/mariadb-gtid.js';
 export type { MariadbGtid } from './gtid/mariadb-gtid.js';
