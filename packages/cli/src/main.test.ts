@@ -133,6 +133,7 @@ describe('error reporting', () => {
       BINLOG_ENCRYPTED: 1,
       BINLOG_UNSUPPORTED: 3,
       IO: 1,
+      REPO_LOCKED: 1,
       CONNECTION: 1,
       SCHEMA: 1,
       INTERNAL: 1,

@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   IO: 'IO',
   /** A server could not be reached or refused us. */
   CONNECTION: 'CONNECTION',
+  /** Another pitr command holds the repository's writer lock (DESIGN.md "Restore safety"). */
+  REPO_LOCKED: 'REPO_LOCKED',
   /** A schema source (dump or live server) could not be used. */
   SCHEMA: 'SCHEMA',
   /** A bug: something that should never happen. */

@@ -102,6 +102,7 @@ describe('acquireRepoLock', () => {
     const err = await acquireRepoLock(dir, { command: 'backup', waitMs: 150, pollMs: 20 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PitrError);
     const message = (err as PitrError).message;
+    expect((err as PitrError).code).toBe('REPO_LOCKED');
     expect(message).toContain('`archive --follow`');
     expect(message).toContain(`pid ${holder.proc.pid}`);
     expect(message).toMatch(/since \d{4}-\d\d-\d\dT/);

@@ -289,7 +289,7 @@ function lockedError(root: string, file: string, owner: RepoLockOwner | undefine
   const who = owner === undefined ? 'another pitr process (its lock file is being written)' : describeOwner(owner);
   const waited = waitMs > 0 ? ` (waited ${waitMs} ms)` : '';
   const sameHost = owner === undefined || owner.hostname === hostname();
-  return new PitrError(ERROR_CODES.IO, `repository ${root} is locked by ${who}${waited}`, {
+  return new PitrError(ERROR_CODES.REPO_LOCKED, `repository ${root} is locked by ${who}${waited}`, {
     hints: [
       'wait for that command to finish and run this one again',
       sameHost
