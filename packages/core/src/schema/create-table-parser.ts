@@ -250,19 +250,47 @@ export function skipGroup(tokens: readonly Token[], open: number): number {
   return tokens.length;
 }
 
-function isPunct(t: Token | undefined, p: string): boolean {
+export function isPunct(t: Token | undefined, p: string): boolean {
   return t !== undefined && t.kind === Tok.Punct && t.text === p;
 }
 
-function isWord(t: Token | undefined, w: string): boolean {
+export function isWord(t: Token | undefined, w: string): boolean {
   return t !== undefined && t.kind === Tok.Word && t.text === w;
 }
 
-function nameOf(t: Token | undefined): string | undefined {
+/** An identifier as written (backquoted, or bare keeping its case). */
+export function nameOf(t: Token | undefined): string | undefined {
   if (t === undefined) return undefined;
   if (t.kind === Tok.Ident || t.kind === Tok.String) return t.text;
   if (t.kind === Tok.Word) return t.raw ?? t.text;
   return undefined;
+}
+
+/**
+ * `[DEFAULT] {CHARACTER SET | CHARSET} [=] x` and `[DEFAULT] COLLATE [=] y` anywhere in tokens[from, to)
+ * outside parentheses (table options of CREATE/ALTER TABLE, CREATE/ALTER DATABASE). The last one wins.
+ */
+export function charsetOptions(tokens: readonly Token[], from: number, to: number): { charset: string | undefined; collation: string | undefined } {
+  let charset: string | undefined;
+  let collation: string | undefined;
+  for (let j = from; j < to; j++) {
+    const t = tokens[j]!;
+    if (isPunct(t, '(')) {
+      j = skipGroup(tokens, j) - 1;
+      continue;
+    }
+    if (t.kind !== Tok.Word) continue;
+    let k = -1;
+    if (t.text === 'charset') k = j + 1;
+    else if (t.text === 'character' && isWord(tokens[j + 1], 'set')) k = j + 2;
+    else if (t.text === 'collate') k = j + 1;
+    if (k < 0) continue;
+    if (isPunct(tokens[k], '=')) k++;
+    if (t.text === 'collate') collation = nameOf(tokens[k]);
+    else charset = nameOf(tokens[k]);
+    j = k;
+  }
+  return { charset, collation };
 }
 
 /** Quotes an ENUM/SET member the way SHOW CREATE TABLE does. */
@@ -592,33 +620,7 @@ export function parseCreateTable(sql: string, defaultDb?: string, options: Parse
   // table options: [DEFAULT] {CHARSET|CHARACTER SET} [=] x, [DEFAULT] COLLATE [=] y
   let tableCharset = options.databaseCharset;
   let tableCollation = options.databaseCollation;
-  let explicitCharset: string | undefined;
-  let explicitCollation: string | undefined;
-  for (let j = close; j < tokens.length; j++) {
-    const t = tokens[j]!;
-    if (t.kind === Tok.Punct && t.text === '(') {
-      j = skipGroup(tokens, j) - 1;
-      continue;
-    }
-    if (t.kind !== Tok.Word) continue;
-    let k = -1;
-    if (t.text === 'charset') k = j + 1;
-    else if (t.text === 'character' && isWord(tokens[j + 1], 'set')) k = j + 2;
-    if (k >= 0) {
-      if (isPunct(tokens[k], '=')) k++;
-      explicitCharset = nameOf(tokens[k]);
-      j = k;
-      continue;
-    }
-    if (t.text === 'collate') {
-      k = j + 1;
-      if (isPunct(tokens[k], '=')) k++;
-      explicitCollation = nameOf(tokens[k]);
-      j = k;
-      continue;
-    }
-    // PARTITION BY … carries expressions but no charset words; the rest needs no handling
-  }
+  const { charset: explicitCharset, collation: explicitCollation } = charsetOptions(tokens, close, tokens.length);
   if (explicitCharset !== undefined) {
     tableCharset = explicitCharset;
     tableCollation = explicitCollation;

@@ -28,6 +28,10 @@ import {
   IMPLICIT_SYSTEM_VERSIONING_COLUMNS,
   Tok,
   type Token,
+  charsetOptions,
+  isPunct,
+  isWord,
+  nameOf,
   parseColumnDefinition,
   parseCreateSequence,
   parseCreateTable,
@@ -141,22 +145,6 @@ function unsupported(reason: string): never {
   throw new Unsupported(reason);
 }
 
-function isWord(t: Token | undefined, w: string): boolean {
-  return t !== undefined && t.kind === Tok.Word && t.text === w;
-}
-
-function isPunct(t: Token | undefined, p: string): boolean {
-  return t !== undefined && t.kind === Tok.Punct && t.text === p;
-}
-
-/** An identifier as written (backquoted, or bare keeping its case). */
-function identOf(t: Token | undefined): string | undefined {
-  if (t === undefined) return undefined;
-  if (t.kind === Tok.Ident || t.kind === Tok.String) return t.text;
-  if (t.kind === Tok.Word) return t.raw ?? t.text;
-  return undefined;
-}
-
 function isCharCode(c: number, lower: number): boolean {
   return c === lower || c === lower - 32;
 }
@@ -228,10 +216,10 @@ interface NameAt {
 
 /** `[db.]name` at tokens[i]. */
 function readName(tokens: readonly Token[], i: number): NameAt | undefined {
-  const first = identOf(tokens[i]);
+  const first = nameOf(tokens[i]);
   if (first === undefined) return undefined;
   if (isPunct(tokens[i + 1], '.')) {
-    const second = identOf(tokens[i + 2]);
+    const second = nameOf(tokens[i + 2]);
     if (second === undefined) return undefined;
     return { db: first, table: second, next: i + 3 };
   }
@@ -250,36 +238,6 @@ function skipIf(tokens: readonly Token[], i: number): { next: number; present: b
   if (isWord(tokens[i], 'if') && isWord(tokens[i + 1], 'exists')) return { next: i + 2, present: true };
   if (isWord(tokens[i], 'if') && isWord(tokens[i + 1], 'not') && isWord(tokens[i + 2], 'exists')) return { next: i + 3, present: true };
   return { next: i, present: false };
-}
-
-/** `[DEFAULT] {CHARACTER SET | CHARSET} [=] x` and `[DEFAULT] COLLATE [=] y` anywhere in tokens[from, to) at depth 0. */
-function charsetOptions(tokens: readonly Token[], from: number, to: number): { charset: string | undefined; collation: string | undefined } {
-  let charset: string | undefined;
-  let collation: string | undefined;
-  for (let j = from; j < to; j++) {
-    const t = tokens[j]!;
-    if (isPunct(t, '(')) {
-      j = skipGroup(tokens, j) - 1;
-      continue;
-    }
-    if (t.kind !== Tok.Word) continue;
-    let k = -1;
-    if (t.text === 'charset') k = j + 1;
-    else if (t.text === 'character' && isWord(tokens[j + 1], 'set')) k = j + 2;
-    if (k >= 0) {
-      if (isPunct(tokens[k], '=')) k++;
-      charset = identOf(tokens[k]);
-      j = k;
-      continue;
-    }
-    if (t.text === 'collate') {
-      k = j + 1;
-      if (isPunct(tokens[k], '=')) k++;
-      collation = identOf(tokens[k]);
-      j = k;
-    }
-  }
-  return { charset, collation };
 }
 
 function sameName(a: string, b: string): boolean {
@@ -373,7 +331,7 @@ function summarize(tokens: readonly Token[]): Statement {
     return { kind: 'alter', tables: n === undefined ? [] : [ref(n)] };
   }
   if ((verb === 'drop' || verb === 'create') && (obj === 'database' || obj === 'schema')) {
-    const name = identOf(tokens[skipIf(tokens, at + 1).next]);
+    const name = nameOf(tokens[skipIf(tokens, at + 1).next]);
     return { kind: verb === 'drop' ? 'drop' : 'other-ddl', tables: [], databases: name === undefined ? [] : [name] };
   }
   if (obj === 'sequence') {
@@ -576,7 +534,7 @@ export class SchemaHistory implements SchemaProvider {
     }
     if (obj === 'database' || obj === 'schema') {
       const ifp = skipIf(tokens, at + 1);
-      const name = identOf(tokens[ifp.next]);
+      const name = nameOf(tokens[ifp.next]);
       if (verb === 'drop') {
         if (name !== undefined) this.dropDatabase(name, change);
         return;
@@ -593,7 +551,7 @@ export class SchemaHistory implements SchemaProvider {
         // ALTER DATABASE [name] options: name omitted = the default database
         const first = tokens[at + 1];
         const named = first !== undefined && (first.kind === Tok.Ident || (first.kind === Tok.Word && !['default', 'character', 'charset', 'collate', 'comment', 'upgrade', 'read', 'encryption'].includes(first.text)));
-        this.setDatabaseDefaults(named ? identOf(first)! : defaultDb, tokens, named ? at + 2 : at + 1, options, 'alter');
+        this.setDatabaseDefaults(named ? nameOf(first)! : defaultDb, tokens, named ? at + 2 : at + 1, options, 'alter');
       }
       return;
     }
@@ -621,7 +579,7 @@ export class SchemaHistory implements SchemaProvider {
       const n = on < 0 ? undefined : readName(tokens, on + 1);
       if (n === undefined) unsupported('INDEX without ON table');
       const ref = { db: db(n), table: n.table };
-      const idx = identOf(tokens[skipIf(tokens, at + 1).next]);
+      const idx = nameOf(tokens[skipIf(tokens, at + 1).next]);
       if (verb === 'drop' && idx !== undefined && sameName(idx, 'primary')) {
         this.alterKnown(ref, change, (w) => {
           w.columns = w.columns.map((c) => (c.primaryKey ? { ...c, primaryKey: false } : c));
@@ -810,7 +768,7 @@ export class SchemaHistory implements SchemaProvider {
     const n = def.length;
     if (n > 2 && isWord(def[n - 1], 'first')) return { def: def.slice(0, n - 1), at: 'first' };
     if (n > 3 && isWord(def[n - 2], 'after')) {
-      const col = identOf(def[n - 1]);
+      const col = nameOf(def[n - 1]);
       if (col === undefined) unsupported('AFTER without a column');
       return { def: def.slice(0, n - 2), at: col };
     }
@@ -879,7 +837,7 @@ export class SchemaHistory implements SchemaProvider {
           return;
         }
         if (isWord(next, 'index') || isWord(next, 'key') || isWord(next, 'constraint')) {
-          const name = identOf(spec[skipIf(spec, i + 1).next]);
+          const name = nameOf(spec[skipIf(spec, i + 1).next]);
           if (name !== undefined && sameName(name, 'primary')) w.columns = w.columns.map((c) => (c.primaryKey ? { ...c, primaryKey: false } : c));
           return;
         }
@@ -888,7 +846,7 @@ export class SchemaHistory implements SchemaProvider {
         if (isWord(next, 'system') && isWord(spec[i + 1], 'versioning')) unsupported('DROP SYSTEM VERSIONING');
         if (isWord(next, 'column')) i++;
         const ifp = skipIf(spec, i);
-        const name = identOf(spec[ifp.next]);
+        const name = nameOf(spec[ifp.next]);
         if (name === undefined) unsupported('DROP COLUMN without a name');
         let end = ifp.next + 1;
         while (isWord(spec[end], 'restrict') || isWord(spec[end], 'cascade')) end++;
@@ -907,7 +865,7 @@ export class SchemaHistory implements SchemaProvider {
         if (isWord(spec[i], 'column')) i++;
         const ifp = skipIf(spec, i);
         i = ifp.next;
-        const old = identOf(spec[i]);
+        const old = nameOf(spec[i]);
         if (old === undefined) unsupported(`${t.text.toUpperCase()} without a column`);
         const k = this.findColumn(w, old);
         if (k < 0) {
@@ -928,7 +886,7 @@ export class SchemaHistory implements SchemaProvider {
         i = 1;
         if (isWord(spec[i], 'index') || isWord(spec[i], 'key') || isWord(spec[i], 'check') || isWord(spec[i], 'constraint')) return;
         if (isWord(spec[i], 'column')) i++;
-        const name = identOf(spec[i]);
+        const name = nameOf(spec[i]);
         if (name === undefined || this.findColumn(w, name) < 0) unsupported(`ALTER COLUMN ${name ?? ''}: no such column`);
         if ((isWord(spec[i + 1], 'set') || isWord(spec[i + 1], 'drop')) && (isWord(spec[i + 2], 'default') || isWord(spec[i + 2], 'visible') || isWord(spec[i + 2], 'invisible'))) return;
         unsupported('ALTER COLUMN clause');
@@ -939,8 +897,8 @@ export class SchemaHistory implements SchemaProvider {
         if (isWord(spec[i], 'index') || isWord(spec[i], 'key')) return;
         if (isWord(spec[i], 'column')) {
           const ifp = skipIf(spec, i + 1);
-          const from = identOf(spec[ifp.next]);
-          const to = identOf(spec[ifp.next + 2]);
+          const from = nameOf(spec[ifp.next]);
+          const to = nameOf(spec[ifp.next + 2]);
           if (from === undefined || to === undefined || !isWord(spec[ifp.next + 1], 'to') || spec.length !== ifp.next + 3) unsupported('RENAME COLUMN');
           const k = this.findColumn(w, from);
           if (k < 0) {
@@ -965,13 +923,13 @@ export class SchemaHistory implements SchemaProvider {
         else if (isWord(spec[k], 'charset')) k++;
         else unsupported('CONVERT TO without CHARACTER SET');
         if (isPunct(spec[k], '=')) k++;
-        let charset = identOf(spec[k]);
+        let charset = nameOf(spec[k]);
         let collation: string | undefined;
         k++;
         if (isWord(spec[k], 'collate')) {
           k++;
           if (isPunct(spec[k], '=')) k++;
-          collation = identOf(spec[k]);
+          collation = nameOf(spec[k]);
           k++;
         }
         if (charset !== undefined && charset.toLowerCase() === 'default') {
@@ -1030,7 +988,7 @@ export class SchemaHistory implements SchemaProvider {
         let j = k + (isWord(t, 'character') ? 2 : 1);
         if (isWord(t, 'character') && !isWord(spec[k + 1], 'set')) unsupported('CHARACTER without SET');
         if (isPunct(spec[j], '=')) j++;
-        const value = identOf(spec[j]);
+        const value = nameOf(spec[j]);
         if (value === undefined) unsupported('charset option without a value');
         if (isWord(t, 'collate')) {
           w.collation = value;
