@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PitrError } from '../errors/pitr-error.js';
 import {
   compareMariadbGtid,
   formatMariadbGtid,
@@ -9,18 +8,8 @@ import {
   parseMariadbGtid,
   type MariadbGtid,
 } from './mariadb-gtid.js';
+import { usageError } from '../test-support/errors.js';
 
-function usageError(fn: () => unknown): PitrError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(PitrError);
-    expect((e as PitrError).code).toBe('USAGE');
-    expect((e as PitrError).hints.length).toBeGreaterThan(0);
-    return e as PitrError;
-  }
-  throw new Error('expected a PitrError');
-}
 
 const g = (domainId: number, serverId: number, seqNo: bigint): MariadbGtid => ({ domainId, serverId, seqNo });
 

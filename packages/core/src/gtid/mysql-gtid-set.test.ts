@@ -1,19 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PitrError } from '../errors/pitr-error.js';
 import { formatMysqlGtid, MYSQL_MAX_GNO, MysqlGtidSet, mysqlGtidEquals, parseMysqlGtid, type MysqlGtid } from './mysql-gtid-set.js';
+import { usageError } from '../test-support/errors.js';
 
-function usageError(fn: () => unknown): PitrError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(PitrError);
-    expect((e as PitrError).code).toBe('USAGE');
-    expect((e as PitrError).hints.length).toBeGreaterThan(0);
-    return e as PitrError;
-  }
-  throw new Error('expected a PitrError');
-}
 
 const A = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
 const B = '8a94f357-aab4-11df-86ab-c80aa9429562';

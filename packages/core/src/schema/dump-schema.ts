@@ -4,9 +4,7 @@
  * are skipped by scanning bytes for the next newline without decoding them, so a multi-GB dump is
  * read at disk speed with memory bounded by the largest non-data statement.
  */
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
+import { dumpChunks } from '../dump/dump-statements.js';
 import type { Flavor } from '../binlog/types.js';
 import { ERROR_CODES, PitrError } from '../errors/pitr-error.js';
 import { parseCreateSequence, parseCreateTable, tokenizeSql } from './create-table-parser.js';
@@ -156,17 +154,6 @@ function finishStatement(state: ScanState): void {
   }
 }
 
-async function isGzip(path: string): Promise<boolean> {
-  const fh = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(2);
-    const { bytesRead } = await fh.read(head, 0, 2, 0);
-    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
-  } finally {
-    await fh.close();
-  }
-}
-
 const decoder = new TextDecoder('utf-8');
 
 /**
@@ -176,22 +163,12 @@ const decoder = new TextDecoder('utf-8');
  */
 export async function schemaFromDump(path: string): Promise<TableSchemaMap> {
   const state: ScanState = { db: undefined, flavor: 'mariadb', statement: undefined, provider: new TableSchemaMap(), path };
-  let gz: boolean;
-  try {
-    gz = await isGzip(path);
-  } catch (e) {
-    throw new PitrError(ERROR_CODES.IO, `cannot read schema dump ${path}: ${(e as Error).message}`, {
-      hints: ['Check the path given to --schema-from (a .sql or .sql.gz dump, or a mysql:// URL).'],
-      cause: e,
-    });
-  }
-  const file = createReadStream(path, { highWaterMark: 1 << 20 });
-  const stream = gz ? file.pipe(createGunzip()) : file;
-  file.on('error', (e) => stream.destroy(e));
   let carry: Uint8Array | undefined;
   let skipping = false;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    // dumpChunks: plain or gzip (by content), read errors as PitrError naming the file
+    for await (const bytes of dumpChunks(path)) {
+      const chunk = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       const buf: Buffer = carry === undefined ? chunk : Buffer.concat([carry, chunk]);
       carry = undefined;
       let pos = 0;

@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { PitrError } from '../errors/pitr-error.js';
 import { describeTarget, parseTarget, type Target } from './target.js';
 import { machineTimeZone } from './time.js';
+import { usageError } from '../test-support/errors.js';
 
-function usageError(fn: () => unknown): PitrError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(PitrError);
-    expect((e as PitrError).code).toBe('USAGE');
-    expect((e as PitrError).hints.length).toBeGreaterThan(0);
-    return e as PitrError;
-  }
-  throw new Error('expected a PitrError');
-}
 
 const us = (iso: string, micros = 0n): bigint => BigInt(Date.parse(iso)) * 1000n + micros;
 const UUID = '3e11fa47-71ca-11e1-9e33-c80aa9429562';

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { PitrError } from '../errors/pitr-error.js';
 import { formatOffset, parseTargetTime, resolveTimeZone } from './time.js';
+import { usageError as usageErrorWithHints } from '../test-support/errors.js';
 
-function usageError(fn: () => unknown): PitrError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(PitrError);
-    expect((e as PitrError).code).toBe('USAGE');
-    return e as PitrError;
-  }
-  throw new Error('expected a PitrError');
-}
+const usageError = (fn: () => unknown) => usageErrorWithHints(fn, false);
+
 
 describe('parseTargetTime', () => {
   it('reads local wall time in an IANA zone', () => {

@@ -214,7 +214,7 @@ describe('ROWS structure', () => {
     const body = '050000000000' + '0100' + '02' + '03' + '81' + raw.length.toString(16).padStart(2, '0') + Buffer.from(z).toString('hex');
     const r = decodeRowsEvent(hex(body), 166, t(), 0);
     expect(r.compressed).toBe(true);
-    expect(r.eventName).toBe('WRITE_ROWS_COMPRESSED_EVENT_V1');
+    expect(r.eventName).toBe('MARIADB_WRITE_ROWS_COMPRESSED_EVENT_V1');
     expect(r.rows).toEqual([{ after: [7, 'hé'] }, { after: [7, 'hé'] }]);
   });
 

@@ -12,6 +12,7 @@
  * are diffs (sql/rpl_record.cc).
  */
 import { inflateSync } from 'node:zlib';
+import * as K from '../constants.js';
 import { Cursor, bufferOfChunk } from '../cursor.js';
 import type { DecodeContext } from '../decode-context.js';
 import type { JsonPartialOperation, RowChange, RowsBody, RowsExtraRowInfo, RowsKind, TableMapBody } from '../types.js';
@@ -19,24 +20,6 @@ import type { RowImage } from '../columns/values.js';
 import { type JsonPartialHook, type RowPlan, type bufferOf, decodeRowImage, rowPlanFor } from '../columns/row-decoder.js';
 import { applyJsonDiff, readJsonDiffs } from '../json-diff.js';
 import { jsonValueToText } from '../json-binary.js';
-
-export const PRE_GA_WRITE_ROWS_EVENT = 20;
-export const PRE_GA_UPDATE_ROWS_EVENT = 21;
-export const PRE_GA_DELETE_ROWS_EVENT = 22;
-export const WRITE_ROWS_EVENT_V1 = 23;
-export const UPDATE_ROWS_EVENT_V1 = 24;
-export const DELETE_ROWS_EVENT_V1 = 25;
-export const WRITE_ROWS_EVENT = 30;
-export const UPDATE_ROWS_EVENT = 31;
-export const DELETE_ROWS_EVENT = 32;
-export const PARTIAL_UPDATE_ROWS_EVENT = 39;
-/** MariaDB (sql/log_event.h): compressed rows, same layout as v1 / v2 with the rows part zlib-compressed. */
-export const WRITE_ROWS_COMPRESSED_EVENT_V1 = 166;
-export const UPDATE_ROWS_COMPRESSED_EVENT_V1 = 167;
-export const DELETE_ROWS_COMPRESSED_EVENT_V1 = 168;
-export const WRITE_ROWS_COMPRESSED_EVENT = 169;
-export const UPDATE_ROWS_COMPRESSED_EVENT = 170;
-export const DELETE_ROWS_COMPRESSED_EVENT = 171;
 
 /** value_options bit (enum_binlog_row_value_options). */
 const PARTIAL_JSON_UPDATES = 1;
@@ -54,24 +37,29 @@ interface RowsTypeInfo {
   readonly partial: boolean;
 }
 
-const ROWS_TYPES: Record<number, RowsTypeInfo> = {
-  [PRE_GA_WRITE_ROWS_EVENT]: { kind: 'write', eventName: 'PRE_GA_WRITE_ROWS_EVENT', version: 0, compressed: false, partial: false },
-  [PRE_GA_UPDATE_ROWS_EVENT]: { kind: 'update', eventName: 'PRE_GA_UPDATE_ROWS_EVENT', version: 0, compressed: false, partial: false },
-  [PRE_GA_DELETE_ROWS_EVENT]: { kind: 'delete', eventName: 'PRE_GA_DELETE_ROWS_EVENT', version: 0, compressed: false, partial: false },
-  [WRITE_ROWS_EVENT_V1]: { kind: 'write', eventName: 'WRITE_ROWS_EVENT_V1', version: 1, compressed: false, partial: false },
-  [UPDATE_ROWS_EVENT_V1]: { kind: 'update', eventName: 'UPDATE_ROWS_EVENT_V1', version: 1, compressed: false, partial: false },
-  [DELETE_ROWS_EVENT_V1]: { kind: 'delete', eventName: 'DELETE_ROWS_EVENT_V1', version: 1, compressed: false, partial: false },
-  [WRITE_ROWS_EVENT]: { kind: 'write', eventName: 'WRITE_ROWS_EVENT_V2', version: 2, compressed: false, partial: false },
-  [UPDATE_ROWS_EVENT]: { kind: 'update', eventName: 'UPDATE_ROWS_EVENT_V2', version: 2, compressed: false, partial: false },
-  [DELETE_ROWS_EVENT]: { kind: 'delete', eventName: 'DELETE_ROWS_EVENT_V2', version: 2, compressed: false, partial: false },
-  [PARTIAL_UPDATE_ROWS_EVENT]: { kind: 'update', eventName: 'PARTIAL_UPDATE_ROWS_EVENT', version: 2, compressed: false, partial: true },
-  [WRITE_ROWS_COMPRESSED_EVENT_V1]: { kind: 'write', eventName: 'WRITE_ROWS_COMPRESSED_EVENT_V1', version: 1, compressed: true, partial: false },
-  [UPDATE_ROWS_COMPRESSED_EVENT_V1]: { kind: 'update', eventName: 'UPDATE_ROWS_COMPRESSED_EVENT_V1', version: 1, compressed: true, partial: false },
-  [DELETE_ROWS_COMPRESSED_EVENT_V1]: { kind: 'delete', eventName: 'DELETE_ROWS_COMPRESSED_EVENT_V1', version: 1, compressed: true, partial: false },
-  [WRITE_ROWS_COMPRESSED_EVENT]: { kind: 'write', eventName: 'WRITE_ROWS_COMPRESSED_EVENT', version: 2, compressed: true, partial: false },
-  [UPDATE_ROWS_COMPRESSED_EVENT]: { kind: 'update', eventName: 'UPDATE_ROWS_COMPRESSED_EVENT', version: 2, compressed: true, partial: false },
-  [DELETE_ROWS_COMPRESSED_EVENT]: { kind: 'delete', eventName: 'DELETE_ROWS_COMPRESSED_EVENT', version: 2, compressed: true, partial: false },
-};
+function rowsType(typeCode: number, kind: RowsKind, version: 0 | 1 | 2, compressed = false, partial = false): [number, RowsTypeInfo] {
+  return [typeCode, { kind, eventName: K.typeName(typeCode), version, compressed, partial }];
+}
+
+const ROWS_TYPES: Record<number, RowsTypeInfo> = Object.fromEntries([
+  rowsType(K.PRE_GA_WRITE_ROWS_EVENT, 'write', 0),
+  rowsType(K.PRE_GA_UPDATE_ROWS_EVENT, 'update', 0),
+  rowsType(K.PRE_GA_DELETE_ROWS_EVENT, 'delete', 0),
+  rowsType(K.WRITE_ROWS_EVENT_V1, 'write', 1),
+  rowsType(K.UPDATE_ROWS_EVENT_V1, 'update', 1),
+  rowsType(K.DELETE_ROWS_EVENT_V1, 'delete', 1),
+  rowsType(K.WRITE_ROWS_EVENT_V2, 'write', 2),
+  rowsType(K.UPDATE_ROWS_EVENT_V2, 'update', 2),
+  rowsType(K.DELETE_ROWS_EVENT_V2, 'delete', 2),
+  rowsType(K.PARTIAL_UPDATE_ROWS_EVENT, 'update', 2, false, true),
+  // MariaDB (sql/log_event.h): compressed rows, same layout as v1 / v2 with the rows part zlib-compressed.
+  rowsType(K.MARIADB_WRITE_ROWS_COMPRESSED_EVENT_V1, 'write', 1, true),
+  rowsType(K.MARIADB_UPDATE_ROWS_COMPRESSED_EVENT_V1, 'update', 1, true),
+  rowsType(K.MARIADB_DELETE_ROWS_COMPRESSED_EVENT_V1, 'delete', 1, true),
+  rowsType(K.MARIADB_WRITE_ROWS_COMPRESSED_EVENT_V2, 'write', 2, true),
+  rowsType(K.MARIADB_UPDATE_ROWS_COMPRESSED_EVENT_V2, 'update', 2, true),
+  rowsType(K.MARIADB_DELETE_ROWS_COMPRESSED_EVENT_V2, 'delete', 2, true),
+]);
 
 /** True for every rows event type code this module decodes. */
 export function isRowsEventType(typeCode: number): boolean {
