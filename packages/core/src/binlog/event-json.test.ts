@@ -2,46 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { BinlogEvent, ColumnDef, EventBody, RowChange, RowsBody, TableMapBody } from './types.js';
 import type { RowImage } from './columns/values.js';
 import { eventJson } from './event-json.js';
+import { col, ev, rows, table } from '../test-support/events.js';
 
-function ev(body: EventBody, over: Partial<BinlogEvent> = {}): BinlogEvent {
-  return {
-    file: 'mariadb-bin.000001',
-    pos: 256,
-    end: 300,
-    header: { timestamp: 1779712207, typeCode: 2, serverId: 7, eventSize: 44, logPos: 300, flags: 0 },
-    typeName: 'X',
-    raw: new Uint8Array([0, 0, 0, 0, 0x78, 0x56, 0x34, 0x12]),
-    body,
-    ...over,
-  };
-}
-
-function col(index: number, type: number, over: Partial<ColumnDef> = {}): ColumnDef {
-  return {
-    index,
-    type,
-    meta: 0,
-    nullable: true,
-    name: undefined,
-    unsigned: undefined,
-    collationId: undefined,
-    enumValues: undefined,
-    setValues: undefined,
-    geometryType: undefined,
-    sqlType: undefined,
-    generated: undefined,
-    primaryKey: false,
-    ...over,
-  };
-}
-
-function table(columns: ColumnDef[], over: Partial<TableMapBody> = {}): TableMapBody {
-  return { kind: 'table_map', tableId: 18, flags: 1, db: 'shop', table: 'orders', columns, metadataFields: [], schemaApplied: false, ...over };
-}
-
-function rows(kind: RowsBody['kind'], t: TableMapBody, images: RowChange[]): RowsBody {
-  return { kind, eventName: 'WRITE_ROWS_EVENT_V2', version: 2, tableId: t.tableId, flags: 1, table: t, rows: images, compressed: false };
-}
 
 function parse(line: string): Record<string, unknown> {
   expect(line).not.toContain('\n');
