@@ -4,7 +4,6 @@ import type { RowImage } from './columns/values.js';
 import { eventJson } from './event-json.js';
 import { col, ev, rows, table } from '../test-support/events.js';
 
-
 function parse(line: string): Record<string, unknown> {
   expect(line).not.toContain('\n');
   return JSON.parse(line) as Record<string, unknown>;

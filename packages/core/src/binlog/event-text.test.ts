@@ -6,8 +6,6 @@ import { FDE as fde, col, ev, rows as rowsOf, table } from '../test-support/even
 
 const rows = (kind: RowsBody['kind'], t: TableMapBody, images: RowChange[]) => rowsOf(kind, t, images, 1);
 
-
-
 describe('EventText', () => {
   it('prints a preamble once and mariadb-binlog style header lines with the CRC32', () => {
     const r = new EventText({ tz: 'UTC' });
