@@ -15,7 +15,7 @@
  */
 import { statSync } from 'node:fs';
 
-/** @type {{ readBinlogFile(file: string, options?: object): AsyncIterable<{ body: any }> }} */
+/** @type {{ readBinlogFile(file: string, options?: object): { nextBatch(): Promise<readonly { body: any }[] | undefined> } }} */
 const mod = await import(process.env.PITR_BENCH_READER ?? '@pitr/core');
 const readBinlogFile = mod.readBinlogFile;
 if (typeof readBinlogFile !== 'function') {
@@ -55,10 +55,14 @@ function touchImage(image) {
 
 const t0 = performance.now();
 for (const file of files) {
-  for await (const event of readBinlogFile(file, readOptions)) {
-    events++;
-    const changes = event.body.rows;
-    if (changes !== undefined) {
+  // nextBatch(): the reader's batch API (the events of one input chunk at a time, no promise per
+  // event), as the restore applier consumes them.
+  const it = readBinlogFile(file, readOptions);
+  for (let batch = await it.nextBatch(); batch !== undefined; batch = await it.nextBatch()) {
+    for (let k = 0; k < batch.length; k++) {
+      events++;
+      const changes = batch[k].body.rows;
+      if (changes === undefined) continue;
       rowsEvents++;
       for (let r = 0; r < changes.length; r++) {
         const change = changes[r];

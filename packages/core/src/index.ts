@@ -23,7 +23,7 @@ export type { ColumnValue, RowImage, TimestampValue, EnumValue, SetValue } from 
 
 // binlog: reading and parsing
 export { readBinlogFile, readBinlogStream, READ_CHUNK_BYTES } from './binlog/reader.js';
-export type { ReadBinlogOptions } from './binlog/reader.js';
+export type { BinlogEventReader, ReadBinlogOptions } from './binlog/reader.js';
 export { BinlogParser, readHeader } from './binlog/parser.js';
 export type { BinlogParserOptions } from './binlog/parser.js';
 export * as BinlogConstants from './binlog/constants.js';

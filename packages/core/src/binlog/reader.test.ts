@@ -163,6 +163,32 @@ describe.skipIf(!haveFixtures)(`raw fixture files (${haveFixtures ? FIXTURES : S
     expect(await failureOf(readBinlogFile(path, { verifyChecksum: false } as ReadBinlogOptions))).toBeUndefined();
   });
 
+  it('nextBatch() hands out the same events as for-await, and a failure only after the events before it', async () => {
+    const rel = 'mysql8/raw/maxwell/binlog.000004';
+    const all = await collect(readBinlogFile(fixture(rel)));
+    const batched: BinlogEvent[] = [];
+    const reader = readBinlogFile(fixture(rel));
+    for (let b = await reader.nextBatch(); b !== undefined; b = await reader.nextBatch()) {
+      expect(b.length).toBeGreaterThan(0);
+      batched.push(...b);
+    }
+    expect(fingerprint(batched)).toEqual(fingerprint(all));
+
+    const query = all.find((e) => e.body.kind === 'query' && e.pos > 1000)!;
+    const bytes = new Uint8Array(readFileSync(fixture(rel)));
+    bytes[query.end - 6]! ^= 0x01;
+    const broken = readBinlogFile(tmpFile('flipped-batch.bin', bytes));
+    const before: BinlogEvent[] = [];
+    let err: unknown;
+    try {
+      for (let b = await broken.nextBatch(); b !== undefined; b = await broken.nextBatch()) before.push(...b);
+    } catch (e) {
+      err = e;
+    }
+    expect((err as BinlogFormatError).code).toBe('BINLOG_CHECKSUM');
+    expect(before.map((e) => e.pos)).toEqual(all.filter((e) => e.pos < query.pos).map((e) => e.pos));
+  });
+
   it('a flipped byte in a FDE is caught as well', async () => {
     const bytes = new Uint8Array(readFileSync(fixture('mysql8/raw/rust_mysql_common/time_issue.000001')));
     bytes[4 + 19 + 10]! ^= 0x20; // inside the server version
