@@ -136,6 +136,10 @@ describe('error reporting', () => {
       REPO_LOCKED: 1,
       CONNECTION: 1,
       SCHEMA: 1,
+      PLAN: 3,
+      TARGET: 1,
+      DIVERGENCE: 3,
+      APPLY: 1,
       INTERNAL: 1,
     };
     expect(EXIT_CODE_BY_ERROR).toEqual(expected);

@@ -55,7 +55,7 @@ export { parseCreateTable, parseCreateSequence, parseEnumMembers, IMPLICIT_SYSTE
 export type { ParseCreateTableOptions } from './schema/create-table-parser.js';
 export { schemaFromDump, TableSchemaMap } from './schema/dump-schema.js';
 export { schemaFromServer } from './schema/server-schema.js';
-export { SchemaHistory, ddlSummary } from './schema/schema-history.js';
+export { SchemaHistory, ddlSummary, firstKeyword } from './schema/schema-history.js';
 export type { SchemaChange, TableRef, UnknownTable, UnknownCause, DdlKind, SchemaHistoryOptions, ApplyQueryOptions, SchemaQueryEvent } from './schema/schema-history.js';
 export {
   BINARY_COLLATION_ID,
@@ -108,3 +108,14 @@ export { EventText } from './binlog/event-text.js';
 export type { EventTextOptions } from './binlog/event-text.js';
 export { parseTargetTime, resolveTimeZone, wallClock, machineTimeZone, formatOffset } from './target/time.js';
 export type { TargetTime, WallClock } from './target/time.js';
+
+// Applier: replays decoded events onto a target server (restore executor).
+export { BinlogApplier } from './apply/binlog-applier.js';
+export type { AppliedGroup, BinlogApplierOptions } from './apply/binlog-applier.js';
+export { openApplyConnection, serverErrorOf } from './apply/apply-connection.js';
+export type { ApplyConnection, ServerError } from './apply/apply-connection.js';
+export { DeferredTriggers } from './apply/deferred-triggers.js';
+export type { DeferredTrigger } from './apply/deferred-triggers.js';
+export { rowStatements, qualifiedName } from './apply/row-statements.js';
+export type { RowStatement, RowStatementOptions } from './apply/row-statements.js';
+export { querySessionStatements, contextEventStatement, useStatement } from './apply/query-session.js';

@@ -23,3 +23,15 @@ export {
   compareBackupRecords,
 } from './catalog/catalog.js';
 export type { CatalogRepo, CatalogLock, StartBackupOptions, CompleteBackupOptions, ListBackupsOptions } from './catalog/catalog.js';
+
+// plan: what a restore would do, computed and validated before anything is written
+export { buildPlan, PLAN_VERSION, isoUs } from './plan/plan.js';
+export type { Plan, PlanSource, PlanTransaction, PlanTableCounts, PlanDdl, BuildPlanOptions } from './plan/plan.js';
+export { listBinlogDir, replayFiles } from './plan/binlog-files.js';
+export type { BinlogFile } from './plan/binlog-files.js';
+export { TransactionTracker } from './plan/transactions.js';
+export type { Transaction, TableCounts, Operation } from './plan/transactions.js';
+
+// restore: run a plan onto a target server
+export { runRestore } from './restore/run-restore.js';
+export type { RunRestoreOptions, RestoreResult, RestoreProgress } from './restore/run-restore.js';

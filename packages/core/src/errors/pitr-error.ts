@@ -23,6 +23,17 @@ export const ERROR_CODES = {
   REPO_LOCKED: 'REPO_LOCKED',
   /** A schema source (dump or live server) could not be used. */
   SCHEMA: 'SCHEMA',
+  /**
+   * A restore plan cannot be built or fails validation: missing or unreadable binlogs, a gap, a
+   * target outside the restorable window, a backup without coordinates. Nothing was written.
+   */
+  PLAN: 'PLAN',
+  /** The restore target refused: not empty without --force, a setting that would corrupt the replay. Nothing was written. */
+  TARGET: 'TARGET',
+  /** A replayed change did not find its row on the target exactly as logged: the target drifted from the source. */
+  DIVERGENCE: 'DIVERGENCE',
+  /** A statement of the replay failed on the target (the transaction was rolled back). */
+  APPLY: 'APPLY',
   /** A bug: something that should never happen. */
   INTERNAL: 'INTERNAL',
 } as const;

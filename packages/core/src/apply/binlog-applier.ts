@@ -1,0 +1,282 @@
+/**
+ * Replays decoded binlog events onto a target server, transaction by transaction, the way the
+ * source committed them. Feed it every event from the replay's start (a group boundary) to its stop
+ * (a group boundary), in binlog order.
+ *
+ * Exactness rules (../shared/BINLOG-NOTES.md; each is a way to restore wrong data):
+ *  - transactions: BEGIN/COMMIT/ROLLBACK as logged (XID commits). A non-transactional group closed by
+ *    COMMIT and a mixed one closed by ROLLBACK are replayed as such: ROLLBACK undoes the
+ *    transactional part only, exactly as on the source;
+ *  - SAVEPOINT / ROLLBACK TO SAVEPOINT inside a transaction run as logged: rows logged after the
+ *    savepoint (kept because a non-transactional table changed) are undone by the ROLLBACK TO;
+ *  - foreign-key and unique checks per rows event, from its flags (NO_FOREIGN_KEY_CHECKS_F,
+ *    RELAXED_UNIQUE_CHECKS_F): cascades are not logged, the target's foreign keys make them, and a
+ *    session that ran with foreign_key_checks=0 is replayed with checks off for exactly its rows;
+ *  - DDL and statement-logged queries run with the session they had (query-session.ts) and their
+ *    default database, as the exact bytes the source ran;
+ *  - CREATE/DROP TRIGGER are not run but recorded (deferred-triggers.ts): triggers are created after
+ *    the replay, so logged trigger rows are not written twice;
+ *  - generated columns are never written, and an UPDATE/DELETE that does not find its before image
+ *    stops the replay with a DIVERGENCE error naming the transaction (row-statements.ts).
+ * A failure rolls back the open transaction before it is thrown, so the target holds whole
+ * transactions only.
+ */
+import { QUERY_EVENT } from '../binlog/constants.js';
+import type { BinlogEvent, QueryStatusVars, RowsBody } from '../binlog/types.js';
+import { ERROR_CODES, PitrError } from '../errors/pitr-error.js';
+import { firstKeyword } from '../schema/schema-history.js';
+import { LITERAL_SESSION_STATEMENTS } from '../sql/literal.js';
+import { type ApplyConnection, serverErrorOf } from './apply-connection.js';
+import { DeferredTriggers } from './deferred-triggers.js';
+import { contextEventStatement, querySessionStatements, useStatement } from './query-session.js';
+import { type RowStatement, rowStatements } from './row-statements.js';
+
+/** ROWS event flags. */
+const NO_FOREIGN_KEY_CHECKS_F = 2;
+const RELAXED_UNIQUE_CHECKS_F = 4;
+
+/** A transaction (event group) the applier finished. */
+export interface AppliedGroup {
+  /** GTID text of the group, undefined without GTIDs. */
+  readonly gtid: string | undefined;
+  readonly file: string;
+  /** Offset just past the group's last event: where a resumed replay starts. */
+  readonly endPos: number;
+  /** 'commit' (XID/COMMIT, or DDL), 'rollback' (a logged ROLLBACK). */
+  readonly outcome: 'commit' | 'rollback';
+  /** Row changes applied in the group. */
+  readonly rows: number;
+}
+
+export interface BinlogApplierOptions {
+  readonly conn: ApplyConnection;
+  /** Where CREATE/DROP TRIGGER of the range go (created after the replay by the caller). */
+  readonly triggers: DeferredTriggers;
+  /** Called after each group is committed or rolled back on the target. */
+  readonly onGroup?: (group: AppliedGroup) => void | Promise<void>;
+}
+
+type SessionKind = 'unset' | 'literal' | 'query';
+
+export class BinlogApplier {
+  private readonly conn: ApplyConnection;
+  private readonly triggers: DeferredTriggers;
+  private readonly onGroup: ((group: AppliedGroup) => void | Promise<void>) | undefined;
+  private flavor: 'mariadb' | 'mysql' = 'mariadb';
+  private checksumLength = 0;
+  private queryPostHeader = 13;
+  private session: SessionKind = 'unset';
+  private fkChecks = -1;
+  private uniqueChecks = -1;
+  private inTransaction = false;
+  private groupGtid: string | undefined;
+  private groupRows = 0;
+  private pending: string[] = [];
+  /** The statement that caused the current rows (ANNOTATE_ROWS / ROWS_QUERY), for error messages. */
+  private annotation: string | undefined;
+  private groupStart: { file: string; pos: number } | undefined;
+
+  constructor(options: BinlogApplierOptions) {
+    this.conn = options.conn;
+    this.triggers = options.triggers;
+    this.onGroup = options.onGroup;
+  }
+
+  /** True between a group's BEGIN and its end: stopping here would leave a partial transaction. */
+  get insideTransaction(): boolean {
+    return this.inTransaction;
+  }
+
+  async apply(event: BinlogEvent): Promise<void> {
+    const body = event.body;
+    switch (body.kind) {
+      case 'format_description':
+        this.flavor = body.flavor;
+        this.checksumLength = body.checksumAlg === 1 ? 4 : 0;
+        this.queryPostHeader = body.postHeaderLengths[QUERY_EVENT - 1] ?? 13;
+        return;
+      case 'gtid':
+        if (this.inTransaction) await this.fail(event, 'a new transaction starts before the previous one ended (the binlog is cut or reordered)', ERROR_CODES.BINLOG_FORMAT);
+        this.groupGtid = body.flavor === 'mysql' && body.anonymous ? undefined : body.gtid;
+        this.groupRows = 0;
+        this.groupStart = { file: event.file, pos: event.pos };
+        this.annotation = undefined;
+        return;
+      case 'query':
+        return this.query(event, body.query, body.db, body.statusVars, body.compressed);
+      case 'xid':
+        await this.run(event, 'COMMIT');
+        return this.endGroup(event, 'commit');
+      case 'intvar':
+      case 'rand':
+      case 'user_var': {
+        const s = contextEventStatement(body);
+        if (s !== undefined) this.pending.push(s);
+        return;
+      }
+      case 'annotate_rows':
+      case 'rows_query':
+        this.annotation = body.query;
+        return;
+      case 'write':
+      case 'update':
+      case 'delete':
+        return this.rows(event, body);
+      case 'incident':
+        return this.fail(event, `the source logged an INCIDENT (${body.message || `type ${body.incidentType}`}): events may be missing here`, ERROR_CODES.BINLOG_UNSUPPORTED);
+      case 'begin_load_query':
+      case 'execute_load_query':
+        return this.fail(event, 'LOAD DATA logged in statement format cannot be replayed yet', ERROR_CODES.BINLOG_UNSUPPORTED);
+      case 'xa_prepare':
+        return this.fail(event, 'XA transactions cannot be replayed yet', ERROR_CODES.BINLOG_UNSUPPORTED);
+      default:
+        // TABLE_MAP (rows carry their table), ROTATE, GTID_LIST, BINLOG_CHECKPOINT, STOP, HEARTBEAT,
+        // PREVIOUS_GTIDS, TRANSACTION_CONTEXT, VIEW_CHANGE, TRANSACTION_PAYLOAD (inner events follow), IGNORABLE
+        return;
+    }
+  }
+
+  /** Call after the last event: a replay must end on a group boundary. */
+  async finish(): Promise<void> {
+    if (this.inTransaction) {
+      await this.rollbackQuietly();
+      throw new PitrError(ERROR_CODES.INTERNAL, 'the replay ended inside a transaction (its stop point is not a group boundary); the partial transaction was rolled back');
+    }
+  }
+
+  private async query(event: BinlogEvent, text: string, db: string, statusVars: QueryStatusVars, compressed: boolean): Promise<void> {
+    const kw = firstKeyword(text);
+    if (kw === 'begin' || (kw === 'start' && /^\s*start\s+transaction\b/i.test(text))) {
+      await this.run(event, 'BEGIN');
+      this.inTransaction = true;
+      return;
+    }
+    if (kw === 'commit') {
+      await this.run(event, 'COMMIT');
+      return this.endGroup(event, 'commit');
+    }
+    if (kw === 'rollback' && !/^\s*rollback\s+(work\s+)?to\b/i.test(text)) {
+      await this.run(event, 'ROLLBACK');
+      return this.endGroup(event, 'rollback');
+    }
+    if (kw === 'savepoint' || kw === 'rollback' || kw === 'release') {
+      await this.run(event, this.queryBytes(event, text, compressed));
+      return;
+    }
+    if (kw === 'xa') return this.fail(event, 'XA transactions cannot be replayed yet', ERROR_CODES.BINLOG_UNSUPPORTED);
+    const bytes = this.queryBytes(event, text, compressed);
+    const trigger = DeferredTriggers.triggerStatement(bytes, db);
+    const session = querySessionStatements(statusVars, event.header.timestamp, this.flavor);
+    const use = useStatement(db);
+    if (trigger !== undefined) {
+      if (trigger.op === 'drop') this.triggers.drop(trigger.db, trigger.name);
+      else this.triggers.create({ db: trigger.db, name: trigger.name, table: trigger.table ?? '', statement: bytes.slice(), session: use === undefined ? session : [...session, use] });
+      this.pending = [];
+    } else {
+      for (const s of session) await this.run(event, s);
+      if (use !== undefined) await this.run(event, use);
+      for (const s of this.pending) await this.run(event, s);
+      this.pending = [];
+      this.session = 'query';
+      this.fkChecks = -1;
+      this.uniqueChecks = -1;
+      await this.run(event, bytes, text);
+      this.triggers.afterDdl(text, db);
+    }
+    // DDL is its own group (no BEGIN): it ends here. CREATE TABLE … SELECT goes on with rows and an XID.
+    if (!this.inTransaction) await this.endGroup(event, 'commit', false);
+  }
+
+  private async rows(event: BinlogEvent, body: RowsBody): Promise<void> {
+    if (this.session !== 'literal') {
+      for (const s of LITERAL_SESSION_STATEMENTS) await this.run(event, s);
+      this.session = 'literal';
+    }
+    const fk = (body.flags & NO_FOREIGN_KEY_CHECKS_F) !== 0 ? 0 : 1;
+    const uq = (body.flags & RELAXED_UNIQUE_CHECKS_F) !== 0 ? 0 : 1;
+    if (fk !== this.fkChecks || uq !== this.uniqueChecks) {
+      await this.run(event, `SET @@session.foreign_key_checks=${fk}, @@session.unique_checks=${uq}`);
+      this.fkChecks = fk;
+      this.uniqueChecks = uq;
+    }
+    let statements: RowStatement[];
+    try {
+      statements = rowStatements(body);
+    } catch (e) {
+      return this.fail(event, e instanceof PitrError ? e.message : String(e), e instanceof PitrError ? e.code : ERROR_CODES.INTERNAL, e);
+    }
+    for (const st of statements) {
+      const n = await this.run(event, st.sql);
+      if (n !== st.expectRows) {
+        const what = st.kind === 'insert' ? `inserted ${n} of ${st.expectRows} rows` : `found ${n === 0 ? 'no row' : `${n} rows`} matching the before image (expected exactly one)`;
+        await this.fail(
+          event,
+          `divergence on ${body.table.db}.${body.table.table}: ${st.kind} of row ${st.rowIndex + 1} ${what}: the target does not hold what the source held at this point`,
+          ERROR_CODES.DIVERGENCE,
+          undefined,
+          st.sql,
+        );
+      }
+    }
+    this.groupRows += body.rows.length;
+  }
+
+  private async endGroup(event: BinlogEvent, outcome: 'commit' | 'rollback', wasTransaction = true): Promise<void> {
+    if (wasTransaction) this.inTransaction = false;
+    const group: AppliedGroup = { gtid: this.groupGtid, file: event.file, endPos: event.end, outcome, rows: this.groupRows };
+    this.groupGtid = undefined;
+    this.groupRows = 0;
+    this.groupStart = undefined;
+    this.annotation = undefined;
+    if (this.onGroup !== undefined) await this.onGroup(group);
+  }
+
+  /** The QUERY event's statement as the source's bytes (its text is in the session's character_set_client). */
+  private queryBytes(event: BinlogEvent, text: string, compressed: boolean): Uint8Array {
+    const raw = event.raw;
+    // QUERY_COMPRESSED_EVENT: the text was decompressed by the decoder (UTF-8 assumed there too)
+    if (compressed || raw[4] !== QUERY_EVENT) return new TextEncoder().encode(text);
+    const h = 19;
+    const dbLength = raw[h + 8]!;
+    const statusLength = raw[h + 11]! | (raw[h + 12]! << 8);
+    const start = h + this.queryPostHeader + statusLength + dbLength + 1;
+    const end = raw.length - (event.payloadIndex === undefined ? this.checksumLength : 0);
+    return raw.subarray(start, end);
+  }
+
+  private async run(event: BinlogEvent, statement: string | Uint8Array, text?: string): Promise<number> {
+    try {
+      return await this.conn.run(statement);
+    } catch (e) {
+      const shown = text ?? (typeof statement === 'string' ? statement : new TextDecoder().decode(statement));
+      const se = serverErrorOf(e);
+      if (se === undefined) throw e instanceof PitrError ? e : new PitrError(ERROR_CODES.CONNECTION, `lost the restore target while replaying: ${(e as Error).message}`, { cause: e });
+      // 1032 key not found, 1062 duplicate key, 1452/1451 foreign key: the target is not what the source was
+      const divergence = se.errno === 1062 || se.errno === 1032 || se.errno === 1452 || se.errno === 1451;
+      return this.fail(event, `the target refused a replayed statement: ${se.message} (error ${se.errno ?? '?'})`, divergence ? ERROR_CODES.DIVERGENCE : ERROR_CODES.APPLY, e, shown);
+    }
+  }
+
+  private async rollbackQuietly(): Promise<void> {
+    this.inTransaction = false;
+    try {
+      await this.conn.run('ROLLBACK');
+    } catch {
+      // the connection may be gone; the server rolls back an open transaction of a closed connection
+    }
+  }
+
+  private async fail(event: BinlogEvent, message: string, code: PitrError['code'], cause?: unknown, statement?: string): Promise<never> {
+    await this.rollbackQuietly();
+    const where = `transaction ${this.groupGtid ?? '(no GTID)'} starting at ${this.groupStart?.file ?? event.file}:${this.groupStart?.pos ?? event.pos}, event at ${event.file}:${event.pos}`;
+    const hints: string[] = [];
+    if (this.annotation !== undefined) hints.push(`the source statement: ${clip(this.annotation)}`);
+    if (statement !== undefined) hints.push(`pitr ran: ${clip(statement)}`);
+    if (code === ERROR_CODES.DIVERGENCE) hints.push('the restore was stopped; this transaction was rolled back and every earlier one is on the target. Restore onto an empty server, or check what else writes to the target.');
+    throw new PitrError(code, `${message} — ${where}`, { hints, ...(cause === undefined ? {} : { cause }) });
+  }
+}
+
+function clip(s: string): string {
+  return s.length > 400 ? `${s.slice(0, 400)}… (${s.length} characters)` : s;
+}

@@ -1,0 +1,196 @@
+/**
+ * ROWS events → SQL statements that make the same change on a target server (the restore applier).
+ *
+ * Why SQL rather than `BINLOG '…'` statements: we decide what is applied (transaction by
+ * transaction, per table for granular restores, with names rewritten for --rewrite-db), and every
+ * value goes through our exact literal rendering (sql/literal.ts, round-trip tested on a server).
+ * The traps of turning rows into SQL (../shared/BINLOG-NOTES.md) are handled here and in
+ * binlog-applier.ts:
+ *  - generated columns (STORED and VIRTUAL) are logged with their values but never written: they
+ *    are left out of INSERT column lists and UPDATE SET lists, and out of WHERE (they follow from
+ *    the other columns);
+ *  - a column absent from a MINIMAL/NOBLOB image is neither written nor matched;
+ *  - an UPDATE/DELETE must find its before image: the statement matches every logged column
+ *    exactly (renderMatch: byte comparison where a collation would over-match) and the caller
+ *    checks the matched row count (`expectRows`), so a target that drifted from the source stops
+ *    the replay instead of silently changing other rows.
+ *
+ * Matching "exactly once": when the image holds every stored column of the table, two matching
+ * rows are byte-identical (a table without a unique key may hold duplicates), so changing either is
+ * the same change: LIMIT 1, and one row must match. With a partial image (MINIMAL: only the key)
+ * two matches mean the key is not unique on the target: LIMIT 2, so the count exposes it.
+ *
+ * Literals need LITERAL_SESSION (time_zone '+00:00', sql_mode NO_AUTO_VALUE_ON_ZERO, utf8mb4);
+ * values are rendered as `_utf8mb4 X'…'` (WHERE clauses also compare text as text, for the index),
+ * so statements must be sent as UTF-8.
+ */
+import type { ColumnDef, RowsBody, TableMapBody } from '../binlog/types.js';
+import type { RowImage } from '../binlog/columns/values.js';
+import { ERROR_CODES, PitrError } from '../errors/pitr-error.js';
+import { quoteIdentifier, renderLiteral, renderMatch } from '../sql/literal.js';
+
+/** One statement and the row count it must report (affected rows for INSERT/DELETE, matched rows for UPDATE). */
+export interface RowStatement {
+  readonly sql: string;
+  readonly expectRows: number;
+  /** Which row change(s) of the event it applies (0-based), for error messages. */
+  readonly rowIndex: number;
+  /** 'check': a SELECT that must return expectRows rows (an update that writes nothing). */
+  readonly kind: 'insert' | 'update' | 'delete' | 'check';
+}
+
+export interface RowStatementOptions {
+  /** Database name to write to instead of the logged one (--rewrite-db). */
+  readonly targetDb?: (db: string) => string;
+  /**
+   * Largest INSERT statement to build (bytes of SQL, roughly): a rows event's rows are split over
+   * several INSERTs beyond it. Default 4 MiB (under MariaDB's default max_allowed_packet of 16 MiB).
+   */
+  readonly maxInsertBytes?: number;
+}
+
+const DEFAULT_MAX_INSERT_BYTES = 4 << 20;
+
+/** Table name as `db`.`table` for SQL. */
+export function qualifiedName(db: string, table: string): string {
+  return `${quoteIdentifier(db)}.${quoteIdentifier(table)}`;
+}
+
+/** Per table map: which columns may be written, and their quoted names. Cached per TableMapBody. */
+interface TablePlan {
+  readonly name: string;
+  readonly writable: readonly boolean[];
+  readonly quoted: readonly string[];
+}
+
+const plans = new WeakMap<TableMapBody, Map<string, TablePlan>>();
+
+function tablePlan(table: TableMapBody, db: string): TablePlan {
+  let byDb = plans.get(table);
+  if (byDb === undefined) {
+    byDb = new Map();
+    plans.set(table, byDb);
+  }
+  let plan = byDb.get(db);
+  if (plan !== undefined) return plan;
+  const quoted: string[] = [];
+  const writable: boolean[] = [];
+  for (const c of table.columns) {
+    if (c.name === undefined || c.generated === undefined) {
+      throw new PitrError(
+        ERROR_CODES.SCHEMA,
+        `cannot apply rows of ${table.db}.${table.table}: column ${c.index + 1} has no ${c.name === undefined ? 'name' : 'known generated/stored status'} (the binlog has binlog_row_metadata=NO_LOG/MINIMAL and no table definition is known here)`,
+        { hints: ['the definition comes from the backup and the DDL in the binlogs; a statement pitr could not follow leaves it unknown: see the warnings above'] },
+      );
+    }
+    quoted.push(quoteIdentifier(c.name));
+    writable.push(!c.generated);
+  }
+  plan = { name: qualifiedName(db, table.table), writable, quoted };
+  byDb.set(db, plan);
+  return plan;
+}
+
+function sameDb(db: string): string {
+  return db;
+}
+
+/** SQL statements for one rows event, in row order. */
+export function rowStatements(body: RowsBody, options: RowStatementOptions = {}): RowStatement[] {
+  const table = body.table;
+  const plan = tablePlan(table, (options.targetDb ?? sameDb)(table.db));
+  const out: RowStatement[] = [];
+  const rows = body.rows;
+  switch (body.kind) {
+    case 'write': {
+      const max = options.maxInsertBytes ?? DEFAULT_MAX_INSERT_BYTES;
+      let start = 0;
+      while (start < rows.length) {
+        const first = rows[start]!.after!;
+        const cols = presentWritable(first, plan);
+        let sql = `INSERT INTO ${plan.name} (${cols.map((i) => plan.quoted[i]).join(',')}) VALUES ${valuesTuple(first, cols, table.columns)}`;
+        let end = start + 1;
+        // rows with the same present columns share the INSERT (they do, except in odd MINIMAL images)
+        while (end < rows.length && sql.length < max && samePresence(rows[end]!.after!, first, plan)) {
+          sql += `,${valuesTuple(rows[end]!.after!, cols, table.columns)}`;
+          end++;
+        }
+        out.push({ sql, expectRows: end - start, rowIndex: start, kind: 'insert' });
+        start = end;
+      }
+      return out;
+    }
+    case 'delete':
+      for (let r = 0; r < rows.length; r++) {
+        const before = rows[r]!.before!;
+        const { where, full } = matchClause(before, plan, table.columns);
+        out.push({ sql: `DELETE FROM ${plan.name} WHERE ${where} LIMIT ${full ? 1 : 2}`, expectRows: 1, rowIndex: r, kind: 'delete' });
+      }
+      return out;
+    case 'update':
+      for (let r = 0; r < rows.length; r++) {
+        const change = rows[r]!;
+        if (change.jsonPartialUpdates !== undefined) {
+          throw new PitrError(ERROR_CODES.BINLOG_UNSUPPORTED, `cannot apply a partial JSON update of ${table.db}.${table.table} whose before value is not logged (binlog_row_image=MINIMAL with binlog_row_value_options=PARTIAL_JSON)`);
+        }
+        const { where, full } = matchClause(change.before!, plan, table.columns);
+        const set = setClause(change.after!, plan, table.columns);
+        // Nothing writable changed in the image (only generated columns): still check the row is there.
+        const sql = set === '' ? `SELECT 1 FROM ${plan.name} WHERE ${where} LIMIT ${full ? 1 : 2}` : `UPDATE ${plan.name} SET ${set} WHERE ${where} LIMIT ${full ? 1 : 2}`;
+        out.push({ sql, expectRows: 1, rowIndex: r, kind: set === '' ? 'check' : 'update' });
+      }
+      return out;
+  }
+}
+
+function presentWritable(image: RowImage, plan: TablePlan): number[] {
+  const cols: number[] = [];
+  for (let i = 0; i < image.length; i++) if (image[i] !== undefined && plan.writable[i]) cols.push(i);
+  return cols;
+}
+
+function samePresence(a: RowImage, b: RowImage, plan: TablePlan): boolean {
+  for (let i = 0; i < a.length; i++) if (plan.writable[i] && (a[i] === undefined) !== (b[i] === undefined)) return false;
+  return true;
+}
+
+function valuesTuple(image: RowImage, cols: readonly number[], columns: readonly ColumnDef[]): string {
+  let s = '(';
+  for (let k = 0; k < cols.length; k++) {
+    const i = cols[k]!;
+    if (k > 0) s += ',';
+    s += renderLiteral(image[i]!, columns[i]!, HEX_STRINGS);
+  }
+  return `${s})`;
+}
+
+const HEX_STRINGS = { strings: 'hex' } as const;
+
+function setClause(image: RowImage, plan: TablePlan, columns: readonly ColumnDef[]): string {
+  let s = '';
+  for (let i = 0; i < image.length; i++) {
+    const v = image[i];
+    if (v === undefined || !plan.writable[i]) continue;
+    if (s !== '') s += ',';
+    s += `${plan.quoted[i]}=${renderLiteral(v, columns[i]!, HEX_STRINGS)}`;
+  }
+  return s;
+}
+
+function matchClause(image: RowImage, plan: TablePlan, columns: readonly ColumnDef[]): { where: string; full: boolean } {
+  const parts: string[] = [];
+  let full = true;
+  for (let i = 0; i < columns.length; i++) {
+    if (!plan.writable[i]) continue;
+    const v = image[i];
+    if (v === undefined) {
+      full = false;
+      continue;
+    }
+    parts.push(renderMatch(plan.quoted[i]!, v, columns[i]!));
+  }
+  if (parts.length === 0) {
+    throw new PitrError(ERROR_CODES.BINLOG_UNSUPPORTED, `a before image of ${columns.length > 0 ? 'this table' : 'a table without columns'} carries no stored column to find the row by`);
+  }
+  return { where: parts.join(' AND '), full };
+}

@@ -1,0 +1,418 @@
+/**
+ * The restore Plan: computed and validated before anything is written (DESIGN.md "Restore safety"),
+ * reviewed by a person (`pitr plan`, text) or a tool (`--json`: the Plan object below, a stable
+ * schema: fields are only ever added; `planVersion` changes if one changes meaning).
+ *
+ * Building a plan reads the backup's coordinates and every binlog from the backup's position to
+ * the end of the archive (so it can say what the target loses, not only what it keeps); it writes
+ * nothing. Validation failures are PitrError PLAN (exit 3): a missing or unreadable binlog, a gap,
+ * a target before the backup or beyond the binlogs' end, a GTID target that is not there.
+ */
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import {
+  type DumpCoordinates,
+  ERROR_CODES,
+  MariadbGtidPosition,
+  PitrError,
+  type Target,
+  TargetMatcher,
+  describeTarget,
+  dumpCoordinates,
+  formatMariadbGtid,
+  readBinlogFile,
+} from '@pitr/core';
+import { type BinlogFile, listBinlogDir, replayFiles } from './binlog-files.js';
+import { type Transaction, TransactionTracker } from './transactions.js';
+
+export const PLAN_VERSION = 1;
+
+/** Where the restore takes its backup and binlogs from. */
+export type PlanSource = { readonly kind: 'files'; readonly dump: string; readonly binlogDir: string };
+
+export interface PlanTransaction {
+  readonly gtid: string | null;
+  readonly file: string;
+  readonly startPos: number;
+  readonly endPos: number;
+  /** Commit time, UTC ISO 8601 (microseconds for MySQL). */
+  readonly commitTime: string;
+  readonly outcome: 'commit' | 'rollback';
+  readonly rows: number;
+  readonly tables: readonly string[];
+  /** The statements behind its rows (ANNOTATE_ROWS / ROWS_QUERY) or its DDL, first few. */
+  readonly statements: readonly string[];
+}
+
+export interface PlanTableCounts {
+  readonly db: string;
+  readonly table: string;
+  readonly insert: number;
+  readonly update: number;
+  readonly delete: number;
+}
+
+export interface PlanDdl {
+  readonly gtid: string | null;
+  readonly file: string;
+  readonly pos: number;
+  readonly commitTime: string;
+  readonly db: string;
+  readonly statement: string;
+}
+
+export interface Plan {
+  readonly planVersion: number;
+  readonly createdAt: string;
+  readonly target: {
+    readonly text: string;
+    readonly kind: Target['kind'];
+    readonly exclusive: boolean;
+    /** One line saying exactly what the target means (the resolved UTC instant for times). */
+    readonly description: string;
+    /** Time targets: the instant in UTC. */
+    readonly utc?: string;
+    readonly tz?: string;
+  };
+  readonly backup: {
+    readonly source: 'dump';
+    readonly path: string;
+    readonly size: number;
+    readonly serverVersion: string | null;
+    readonly flavor: 'mariadb' | 'mysql' | null;
+    readonly databases: readonly string[];
+    readonly binlogFile: string;
+    readonly binlogPos: number;
+    readonly gtid: string | null;
+    /** Commit time of the last transaction the backup contains, when the binlogs show it. */
+    readonly lastIncludedCommitTime: string | null;
+  };
+  readonly binlogs: readonly { readonly name: string; readonly path: string; readonly size: number; readonly compressed: boolean }[];
+  readonly replay: {
+    readonly start: { readonly file: string; readonly pos: number };
+    /** Where the replay stops: the start of the first transaction not applied, or null to replay to the end. */
+    readonly stop: { readonly file: string; readonly pos: number } | null;
+    readonly transactions: number;
+    readonly rolledBack: number;
+    readonly events: number;
+    readonly rows: number;
+    readonly tables: readonly PlanTableCounts[];
+    readonly ddl: readonly PlanDdl[];
+    /** The last few transactions applied (newest last) and the first few not applied. */
+    readonly lastKept: readonly PlanTransaction[];
+    readonly firstLost: readonly PlanTransaction[];
+    /** Everything after the stop point: what this target gives up. */
+    readonly lost: { readonly transactions: number; readonly rows: number; readonly outOfOrder: number };
+    /** GTID position of the target server after the restore (MariaDB gtid_slave_pos / MySQL gtid_purged). */
+    readonly gtidAfter: string | null;
+    /** The binlogs' last event time (UTC): a time target after it is beyond what the binlogs can prove. */
+    readonly binlogsEndTime: string | null;
+  };
+  readonly warnings: readonly string[];
+  readonly estimate: { readonly seconds: number; readonly basis: string };
+  /** SHA-256 of this plan without `createdAt` and `digest`: the restore records which plan it ran. */
+  readonly digest: string;
+}
+
+export interface BuildPlanOptions {
+  readonly target: Target;
+  readonly source: PlanSource;
+  /** Called while binlogs are read: bytes done of total. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+const EDGE = 5;
+
+/** Builds and validates the plan (reads the dump's coordinates and the binlogs; writes nothing). */
+export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
+  const { target, source } = options;
+  const coords = await dumpCoordinates(source.dump);
+  if (coords.binlog === undefined) {
+    throw new PitrError(ERROR_CODES.PLAN, `the dump ${source.dump} has a GTID position but no binlog file/position: pitr needs the position to start the replay`, {
+      hints: ['take the dump with --master-data=2 (mariadb-dump) or --source-data=2 (mysqldump)'],
+    });
+  }
+  if (coords.binlogIsUpstream) {
+    throw new PitrError(ERROR_CODES.PLAN, `the dump ${source.dump} was taken with --dump-slave: its position is in the binlogs of its source server, not of the dumped server`, {
+      hints: ['replay the source server\'s binlogs, or take the dump with --master-data=2 instead'],
+    });
+  }
+  if (!coords.complete && coords.hasHeader) {
+    throw new PitrError(ERROR_CODES.PLAN, `the dump ${source.dump} has no "-- Dump completed" trailer: it was cut short`, {
+      hints: ['use a complete dump; a dump interrupted while being written restores only part of the data'],
+    });
+  }
+  const all = await listBinlogDir(source.binlogDir);
+  const files = replayFiles(all, coords.binlog.file, source.binlogDir);
+  const warnings: string[] = [];
+  const dumpSize = (await stat(source.dump)).size;
+
+  const gtidStart = coords.gtid !== undefined && coords.flavor !== 'mysql' ? safeGtidPosition(coords.gtid) : undefined;
+  checkTargetNotBeforeBackup(target, coords, gtidStart);
+
+  const lastIncluded = await lastTransactionBefore(files[0]!, coords.binlog.pos, all);
+
+  // Scan the replay range.
+  const matcher = new TargetMatcher(target);
+  const tracker = new TransactionTracker();
+  const tables = new Map<string, PlanTableCounts & { insert: number; update: number; delete: number }>();
+  const ddl: PlanDdl[] = [];
+  const lastKept: PlanTransaction[] = [];
+  const firstLost: PlanTransaction[] = [];
+  let kept = 0;
+  let rolledBack = 0;
+  let events = 0;
+  let rows = 0;
+  let lostTx = 0;
+  let lostRows = 0;
+  let gtidAfter = gtidStart;
+  let nonTransactional = 0;
+  let maxTime = 0;
+  const total = files.reduce((n, f) => n + f.size, 0);
+  let doneBefore = 0;
+  let stop: { file: string; pos: number } | null = null;
+  let lastFileEnd: { file: string; pos: number } = { file: files[0]!.name, pos: coords.binlog.pos };
+
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i]!;
+    const reader = readBinlogFile(f.path, i === 0 ? { startPosition: coords.binlog.pos } : {});
+    for (let batch = await reader.nextBatch(); batch !== undefined; batch = await reader.nextBatch()) {
+      for (const event of batch) {
+        if (event.header.timestamp > maxTime && event.body.kind !== 'format_description') maxTime = event.header.timestamp;
+        lastFileEnd = { file: event.file, pos: event.end };
+        const t = tracker.push(event);
+        if (t === undefined) continue;
+        const d = matcher.decide({ commitTimeUs: t.commitTimeUs, gtid: t.gtid, file: t.file, startPos: t.startPos, endPos: t.endPos });
+        if (d.verdict === 'kept') {
+          kept++;
+          events += t.events;
+          rows += t.rows;
+          if (t.outcome === 'rollback') rolledBack++;
+          if (t.nonTransactional) nonTransactional++;
+          for (const c of t.tables.values()) addCounts(tables, c);
+          for (const q of t.queries) {
+            ddl.push({ gtid: t.gtidText ?? null, file: t.file, pos: t.startPos, commitTime: isoUs(t.commitTimeUs), db: q.db, statement: q.query });
+          }
+          lastKept.push(planTransaction(t));
+          if (lastKept.length > EDGE) lastKept.shift();
+          if (t.gtid?.flavor === 'mariadb') gtidAfter = (gtidAfter ?? MariadbGtidPosition.EMPTY).advance(t.gtid);
+        } else {
+          stop ??= { file: t.file, pos: t.startPos };
+          lostTx++;
+          lostRows += t.rows;
+          if (firstLost.length < EDGE) firstLost.push(planTransaction(t));
+        }
+      }
+      if (options.onProgress !== undefined) options.onProgress(doneBefore + Math.min(f.size, lastFileEnd.pos), total);
+    }
+    doneBefore += f.size;
+  }
+  const open = tracker.open;
+  if (open !== undefined) {
+    warnings.push(
+      `the binlogs end inside a transaction (${open.gtidText ?? 'no GTID'} at ${open.file}:${open.startPos}): it is not complete in these files and is not applied`,
+    );
+    stop ??= { file: open.file, pos: open.startPos };
+  }
+
+  // Where the target lies relative to what the binlogs hold.
+  const endTimeSec = maxTime;
+  switch (target.kind) {
+    case 'gtid':
+      if (matcher.state === 'passed') {
+        const s = matcher.stopAt!;
+        throw new PitrError(ERROR_CODES.PLAN, `GTID target ${target.text} is not in the binlogs where it should be: ${s.file}:${s.startPos} already holds a later transaction of the same numbering`, {
+          hints: ['check the GTID (pitr binlog decode --json … | grep gtid); a server id or domain may differ'],
+        });
+      }
+      if (matcher.state === 'open') {
+        throw new PitrError(ERROR_CODES.PLAN, `GTID target ${target.text} is not in the binlogs after the backup (${coords.binlog.file}:${coords.binlog.pos} … ${lastFileEnd.file}:${lastFileEnd.pos})`, {
+          hints: ['the transaction may be newer than the newest binlog file here, or in another server\'s binlogs'],
+        });
+      }
+      break;
+    case 'time':
+      if (matcher.state === 'open' && target.epochUs > BigInt(endTimeSec) * 1_000_000n + 999_999n) {
+        throw new PitrError(
+          ERROR_CODES.PLAN,
+          `target ${target.utc} is after the end of the binlogs (their last event is at ${isoUs(BigInt(endTimeSec) * 1_000_000n)}): transactions after that are not in these files, so the state at the target cannot be proven`,
+          { hints: ['use "latest" to restore everything the binlogs hold, or copy the newer binlog files into --binlog-dir'] },
+        );
+      }
+      break;
+    case 'position': {
+      if (matcher.state === 'open' && !(target.file === lastFileEnd.file && target.position === lastFileEnd.pos)) {
+        const inRange = files.some((f) => f.name === target.file);
+        throw new PitrError(
+          ERROR_CODES.PLAN,
+          inRange
+            ? `position ${target.file}:${target.position} is beyond the end of the binlogs (they end at ${lastFileEnd.file}:${lastFileEnd.pos})`
+            : `position target file ${target.file} is not among the binlogs replayed (${files[0]!.name} … ${files[files.length - 1]!.name})`,
+          { hints: ['give a position inside the replayed binlogs (pitr binlog decode shows event positions)'] },
+        );
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  if (matcher.outOfOrderCount > 0) {
+    warnings.push(`${matcher.outOfOrderCount} transaction(s) after the stop point would match the target on their own (commit times went backwards or GTIDs were committed out of order); a replay is a prefix of the binlog, so they are not applied`);
+  }
+  if (nonTransactional > 0) {
+    warnings.push(`${nonTransactional} replayed transaction(s) changed non-transactional tables (Aria/MyISAM): they are applied as logged, but a failure part-way cannot be rolled back for those tables`);
+  }
+  if (target.kind === 'time' && kept === 0 && lastIncluded === undefined) {
+    warnings.push('no transaction is replayed and the binlogs do not show when the backup was taken: check that the target is not before the backup');
+  }
+
+  const start = { file: files[0]!.name, pos: coords.binlog.pos };
+  const usedFiles = stop === null ? files : files.filter((f) => f.seq <= files.find((x) => x.name === stop!.file)!.seq);
+  const body = {
+    planVersion: PLAN_VERSION,
+    target: targetInfo(target),
+    backup: {
+      source: 'dump' as const,
+      path: source.dump,
+      size: dumpSize,
+      serverVersion: coords.serverVersion ?? null,
+      flavor: coords.flavor ?? null,
+      databases: coords.databases,
+      binlogFile: coords.binlog.file,
+      binlogPos: coords.binlog.pos,
+      gtid: coords.gtid ?? null,
+      lastIncludedCommitTime: lastIncluded === undefined ? null : isoUs(lastIncluded),
+    },
+    binlogs: usedFiles.map((f) => ({ name: f.name, path: f.path, size: f.size, compressed: f.compressed })),
+    replay: {
+      start,
+      stop,
+      transactions: kept,
+      rolledBack,
+      events,
+      rows,
+      tables: [...tables.values()].sort((a, b) => (a.db === b.db ? (a.table < b.table ? -1 : 1) : a.db < b.db ? -1 : 1)),
+      ddl,
+      lastKept,
+      firstLost,
+      lost: { transactions: lostTx, rows: lostRows, outOfOrder: matcher.outOfOrderCount },
+      gtidAfter: gtidAfter === undefined ? (coords.gtid ?? null) : gtidAfter.gtids.map(formatMariadbGtid).join(','),
+      binlogsEndTime: endTimeSec === 0 ? null : isoUs(BigInt(endTimeSec) * 1_000_000n),
+    },
+    warnings,
+    estimate: estimate(source.dump.endsWith('.gz') ? dumpSize * 4 : dumpSize, kept, rows),
+  };
+  const digest = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+  return { ...body, createdAt: new Date().toISOString(), digest };
+}
+
+function safeGtidPosition(text: string): MariadbGtidPosition | undefined {
+  try {
+    return MariadbGtidPosition.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A GTID or position target at or before the backup cannot be reached by replaying forward. */
+function checkTargetNotBeforeBackup(target: Target, coords: DumpCoordinates, gtidStart: MariadbGtidPosition | undefined): void {
+  const b = coords.binlog!;
+  if (target.kind === 'gtid' && target.flavor === 'mariadb' && gtidStart !== undefined) {
+    const have = gtidStart.get(target.gtid.domainId);
+    if (have !== undefined && have.seqNo >= target.gtid.seqNo) {
+      const exact = have.seqNo === target.gtid.seqNo && have.serverId === target.gtid.serverId && !target.exclusive;
+      if (!exact) {
+        throw new PitrError(ERROR_CODES.PLAN, `GTID target ${target.text} is before the backup (the backup already contains ${formatMariadbGtid(have)} of domain ${have.domainId})`, {
+          hints: ['use an older backup (a dump taken before that transaction)'],
+        });
+      }
+    }
+  }
+  if (target.kind === 'position') {
+    const cmp = compareNames(target.file, b.file);
+    if (cmp < 0 || (cmp === 0 && target.position < b.pos)) {
+      throw new PitrError(ERROR_CODES.PLAN, `position target ${target.file}:${target.position} is before the backup's position ${b.file}:${b.pos}`, {
+        hints: ['use an older backup (a dump taken before that position)'],
+      });
+    }
+  }
+}
+
+function compareNames(a: string, b: string): number {
+  const na = Number(/\.(\d+)$/.exec(a)?.[1] ?? NaN);
+  const nb = Number(/\.(\d+)$/.exec(b)?.[1] ?? NaN);
+  return na - nb;
+}
+
+/**
+ * Commit time of the last transaction before the backup's position (the backup contains it), from
+ * the start file's beginning, else the previous file. Undefined when neither shows one.
+ */
+async function lastTransactionBefore(first: BinlogFile, pos: number, all: readonly BinlogFile[]): Promise<bigint | undefined> {
+  const scan = async (f: BinlogFile, stopPosition: number | undefined): Promise<bigint | undefined> => {
+    const tracker = new TransactionTracker();
+    let last: bigint | undefined;
+    const reader = readBinlogFile(f.path, stopPosition === undefined ? { decodeRows: false } : { stopPosition, decodeRows: false });
+    for (let batch = await reader.nextBatch(); batch !== undefined; batch = await reader.nextBatch()) {
+      for (const e of batch) {
+        const t = tracker.push(e);
+        if (t !== undefined) last = t.commitTimeUs;
+      }
+    }
+    return last;
+  };
+  const inFile = pos > 4 ? await scan(first, pos) : undefined;
+  if (inFile !== undefined) return inFile;
+  const prev = all.find((f) => f.base === first.base && f.seq === first.seq - 1);
+  return prev === undefined ? undefined : scan(prev, undefined);
+}
+
+function addCounts(into: Map<string, { db: string; table: string; insert: number; update: number; delete: number }>, c: { db: string; table: string; insert: number; update: number; delete: number }): void {
+  const key = `${c.db}.${c.table}`;
+  const t = into.get(key);
+  if (t === undefined) into.set(key, { db: c.db, table: c.table, insert: c.insert, update: c.update, delete: c.delete });
+  else {
+    t.insert += c.insert;
+    t.update += c.update;
+    t.delete += c.delete;
+  }
+}
+
+function planTransaction(t: Transaction): PlanTransaction {
+  const statements = [...t.statements, ...t.queries.map((q) => q.query)].slice(0, EDGE).map((s) => (s.length > 300 ? `${s.slice(0, 300)}…` : s));
+  return {
+    gtid: t.gtidText ?? null,
+    file: t.file,
+    startPos: t.startPos,
+    endPos: t.endPos,
+    commitTime: isoUs(t.commitTimeUs),
+    outcome: t.outcome,
+    rows: t.rows,
+    tables: [...t.tables.keys()],
+    statements,
+  };
+}
+
+/** Microseconds since the epoch → ISO 8601 UTC, with a fraction only when there is one. */
+export function isoUs(us: bigint): string {
+  const ms = Number(us / 1000n);
+  const frac = us % 1_000_000n;
+  const base = new Date(ms).toISOString().slice(0, 19);
+  return frac === 0n ? `${base}Z` : `${base}.${frac.toString().padStart(6, '0')}Z`;
+}
+
+function targetInfo(target: Target): Plan['target'] {
+  const base = { text: target.text, kind: target.kind, exclusive: target.exclusive, description: describeTarget(target) };
+  return target.kind === 'time' ? { ...base, utc: target.utc, tz: target.tz } : base;
+}
+
+/**
+ * Rough restore time: loading the dump (~15 MB/s of SQL through one connection) plus the replay
+ * (~1,000 transactions/s, one statement per row change). Measured figures replace these as the
+ * engine gets faster (bench:replay).
+ */
+function estimate(dumpBytes: number, transactions: number, rows: number): { seconds: number; basis: string } {
+  const seconds = Math.ceil(dumpBytes / 15e6 + transactions / 1000 + rows / 5000);
+  return { seconds, basis: 'dump SQL at ~15 MB/s (a .gz counted as 4× its size), replay at ~1,000 transactions/s and ~5,000 rows/s on one connection' };
+}
+

@@ -1,0 +1,242 @@
+/**
+ * Runs a Plan onto a target server: loads the backup's dump, replays the binlogs from the backup's
+ * position to the plan's stop point with core's BinlogApplier, creates the triggers of the
+ * target moment, and sets the server's GTID position to the last applied transaction.
+ *
+ * Safety (DESIGN.md "Restore safety"): before the first write the target is checked — the
+ * databases the dump restores must be absent or empty (unless `force`), and the event scheduler
+ * must be off (a scheduled event firing mid-replay would write rows the source never logged there).
+ * The plan is rebuilt-validated by the caller; nothing here guesses.
+ *
+ * Dump loading: every statement runs as the dump's bytes, in the dump's own session settings,
+ * except those that would reconfigure the target as a replica (CHANGE MASTER, SET GLOBAL
+ * gtid_slave_pos / GTID_PURGED: the GTID position is set at the end from the replay instead),
+ * and CREATE TRIGGER, which is deferred with its session (deferred-triggers.ts).
+ */
+import {
+  type ApplyConnection,
+  BinlogApplier,
+  DeferredTriggers,
+  ERROR_CODES,
+  MariadbGtidPosition,
+  PitrError,
+  SchemaHistory,
+  dumpStatements,
+  formatMariadbGtid,
+  openApplyConnection,
+  parseMariadbGtid,
+  readBinlogFile,
+  schemaFromDump,
+  serverErrorOf,
+} from '@pitr/core';
+import type { Plan } from '../plan/plan.js';
+
+export interface RestoreProgress {
+  readonly phase: 'check' | 'load' | 'replay' | 'triggers' | 'gtid' | 'done';
+  /** load: dump bytes read; replay: binlog bytes read. */
+  readonly done: number;
+  readonly total: number;
+  readonly transactions: number;
+}
+
+export interface RunRestoreOptions {
+  readonly plan: Plan;
+  /** Target server URL (mysql://user[:pass]@host:port/). */
+  readonly to: string;
+  /** Restore although the databases exist and hold tables. */
+  readonly force?: boolean;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly onProgress?: (p: RestoreProgress) => void;
+  readonly onWarning?: (message: string) => void;
+}
+
+export interface RestoreResult {
+  readonly statementsLoaded: number;
+  readonly transactionsApplied: number;
+  readonly transactionsRolledBack: number;
+  readonly rowsApplied: number;
+  readonly triggersCreated: number;
+  /** The GTID position set on the target (null when none could be set). */
+  readonly gtidPosition: string | null;
+  readonly writesToTargetBinlog: boolean;
+  readonly durationMs: number;
+  readonly loadMs: number;
+  readonly replayMs: number;
+}
+
+const SYSTEM_DATABASES = new Set(['mysql', 'information_schema', 'performance_schema', 'sys']);
+
+export async function runRestore(options: RunRestoreOptions): Promise<RestoreResult> {
+  const { plan } = options;
+  const t0 = performance.now();
+  const warn = options.onWarning ?? ((): void => undefined);
+  const progress = options.onProgress ?? ((): void => undefined);
+  const conn = await openApplyConnection(options.to, options.env);
+  try {
+    progress({ phase: 'check', done: 0, total: 0, transactions: 0 });
+    const writesToTargetBinlog = await checkTarget(conn, plan, options.force === true);
+
+    // 1. the dump
+    const triggers = new DeferredTriggers();
+    const tLoad = performance.now();
+    const statementsLoaded = await loadDump(conn, plan, triggers, progress);
+    const loadMs = performance.now() - tLoad;
+
+    // 2. the binlogs, up to the stop point
+    const tReplay = performance.now();
+    const history = new SchemaHistory(await schemaFromDump(plan.backup.path), { flavor: plan.backup.flavor ?? 'mariadb' });
+    let transactions = 0;
+    let rolledBack = 0;
+    let rowsApplied = 0;
+    let gtid = plan.backup.gtid !== null && plan.backup.flavor !== 'mysql' ? MariadbGtidPosition.parse(plan.backup.gtid) : undefined;
+    const applier = new BinlogApplier({
+      conn,
+      triggers,
+      onGroup: (g) => {
+        transactions++;
+        rowsApplied += g.rows;
+        if (g.outcome === 'rollback') rolledBack++;
+        if (g.gtid !== undefined && /^\d+-\d+-\d+$/.test(g.gtid)) gtid = (gtid ?? MariadbGtidPosition.EMPTY).advance(parseMariadbGtid(g.gtid));
+      },
+    });
+    const total = plan.binlogs.reduce((n, f) => n + f.size, 0);
+    let doneBefore = 0;
+    const stop = plan.replay.stop;
+    for (let i = 0; i < plan.binlogs.length; i++) {
+      const f = plan.binlogs[i]!;
+      const readOptions = {
+        schema: history,
+        onWarning: (m: string, where: { file: string; pos: number }) => warn(`${where.file}:${where.pos}: ${m}`),
+        ...(i === 0 ? { startPosition: plan.replay.start.pos } : {}),
+        ...(stop !== null && stop.file === f.name ? { stopPosition: stop.pos } : {}),
+      };
+      const reader = readBinlogFile(f.path, readOptions);
+      for (let batch = await reader.nextBatch(); batch !== undefined; batch = await reader.nextBatch()) {
+        for (const event of batch) await applier.apply(event);
+        const last = batch[batch.length - 1]!;
+        progress({ phase: 'replay', done: doneBefore + last.end, total, transactions });
+      }
+      doneBefore += f.size;
+      if (stop !== null && stop.file === f.name) break;
+    }
+    await applier.finish();
+    const replayMs = performance.now() - tReplay;
+    if (transactions !== plan.replay.transactions) {
+      throw new PitrError(ERROR_CODES.INTERNAL, `the replay applied ${transactions} transactions but the plan counted ${plan.replay.transactions}`, {
+        hints: ['the binlog files changed between planning and restoring, or this is a bug'],
+      });
+    }
+
+    // 3. triggers as they were at the target
+    progress({ phase: 'triggers', done: 0, total: triggers.size, transactions });
+    const final = triggers.final();
+    for (const t of final) {
+      for (const s of t.session) await run(conn, s, `trigger ${t.db}.${t.name}`);
+      await run(conn, t.statement, `trigger ${t.db}.${t.name}`);
+    }
+
+    // 4. the GTID position
+    progress({ phase: 'gtid', done: 0, total: 0, transactions });
+    let gtidPosition: string | null = null;
+    if (gtid !== undefined && !gtid.isEmpty) {
+      const text = gtid.gtids.map(formatMariadbGtid).join(',');
+      try {
+        await conn.run(`SET GLOBAL gtid_slave_pos = '${text}'`);
+        gtidPosition = text;
+      } catch (e) {
+        warn(`could not set gtid_slave_pos to ${text} on the target: ${serverErrorOf(e)?.message ?? String(e)} (set it by hand before making it a replica)`);
+      }
+    }
+    progress({ phase: 'done', done: 0, total: 0, transactions });
+    return {
+      statementsLoaded,
+      transactionsApplied: transactions,
+      transactionsRolledBack: rolledBack,
+      rowsApplied,
+      triggersCreated: final.length,
+      gtidPosition,
+      writesToTargetBinlog,
+      durationMs: Math.round(performance.now() - t0),
+      loadMs: Math.round(loadMs),
+      replayMs: Math.round(replayMs),
+    };
+  } finally {
+    await conn.close();
+  }
+}
+
+/** Refuses a target that is not safe to restore onto; returns whether it writes its own binlog. */
+async function checkTarget(conn: ApplyConnection, plan: Plan, force: boolean): Promise<boolean> {
+  const [vars] = await conn.rows('SELECT @@global.event_scheduler AS es, @@global.log_bin AS lb');
+  const es = String(vars?.['es'] ?? '').toUpperCase();
+  if (es === 'ON') {
+    throw new PitrError(ERROR_CODES.TARGET, 'the target runs the event scheduler (event_scheduler=ON): a scheduled event firing during the restore would write rows the source did not have at that point', {
+      hints: ['start the target with --event-scheduler=OFF (or SET GLOBAL event_scheduler=OFF) for the restore, and turn it on afterwards'],
+    });
+  }
+  const dbs = plan.backup.databases.filter((d) => !SYSTEM_DATABASES.has(d));
+  if (!force && dbs.length > 0) {
+    const list = dbs.map((d) => `'${d.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`).join(',');
+    const rows = await conn.rows(`SELECT TABLE_SCHEMA AS db, COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (${list}) GROUP BY TABLE_SCHEMA`);
+    const busy = rows.filter((r) => Number(r['n']) > 0).map((r) => `${String(r['db'])} (${String(r['n'])} tables)`);
+    if (busy.length > 0) {
+      throw new PitrError(ERROR_CODES.TARGET, `the target already has data in the databases this restore writes: ${busy.join(', ')}; nothing was written`, {
+        hints: ['restore onto an empty server, or drop those databases first; --force (with a pre-restore backup) is not implemented yet'],
+      });
+    }
+  }
+  return String(vars?.['lb'] ?? '0') === '1';
+}
+
+/**
+ * Statements of the dump that must not run on the target: replication setup (the dump's own
+ * coordinates are for a replica; the restore sets the GTID position itself after the replay).
+ */
+const SKIP_RE = /^\s*(?:\/\*!\d*\s*)?(?:CHANGE\s+(?:MASTER|REPLICATION\s+SOURCE)\b|SET\s+(?:GLOBAL\s+|@@GLOBAL\.)gtid_slave_pos\b|SET\s+@@GLOBAL\.GTID_PURGED\b|START\s+(?:SLAVE|REPLICA)\b)/i;
+
+async function loadDump(conn: ApplyConnection, plan: Plan, triggers: DeferredTriggers, progress: (p: RestoreProgress) => void): Promise<number> {
+  let n = 0;
+  let currentDb = '';
+  const total = plan.backup.size;
+  let last = 0;
+  for await (const s of dumpStatements(plan.backup.path)) {
+    if (s.kind === 'use' && s.db !== undefined) currentDb = s.db;
+    if (s.kind === 'trigger') {
+      const t = DeferredTriggers.triggerStatement(s.bytes, currentDb);
+      if (t !== undefined && t.op === 'create') {
+        const [sess] = await conn.rows('SELECT @@session.sql_mode AS m, @@session.character_set_client AS cs, @@session.collation_connection AS cc, @@session.collation_database AS cd');
+        const session = [
+          `SET @@session.sql_mode='${String(sess?.['m'] ?? '')}'`,
+          `SET @@session.character_set_client=${String(sess?.['cs'])}, @@session.collation_connection=${String(sess?.['cc'])}`,
+          `USE \`${t.db.replace(/`/g, '``')}\``,
+        ];
+        triggers.create({ db: t.db, name: t.name, table: t.table ?? '', statement: Uint8Array.from(s.bytes), session });
+        continue;
+      }
+    }
+    if (s.kind === 'other' || s.kind === 'set') {
+      if (SKIP_RE.test(s.bytes.subarray(0, 200).toString('latin1'))) continue;
+    }
+    await run(conn, s.bytes, `dump statement at line ${s.line}`);
+    n++;
+    if (s.offset - last > 1 << 20) {
+      last = s.offset;
+      progress({ phase: 'load', done: s.offset, total, transactions: 0 });
+    }
+  }
+  return n;
+}
+
+async function run(conn: ApplyConnection, statement: string | Uint8Array, what: string): Promise<void> {
+  try {
+    await conn.run(statement);
+  } catch (e) {
+    const se = serverErrorOf(e);
+    if (se === undefined) throw e;
+    const text = typeof statement === 'string' ? statement : Buffer.from(statement.buffer, statement.byteOffset, Math.min(statement.byteLength, 300)).toString('utf8');
+    throw new PitrError(ERROR_CODES.APPLY, `the target refused ${what}: ${se.message} (error ${se.errno ?? '?'})`, {
+      hints: [`statement: ${text.slice(0, 300)}`],
+      cause: e,
+    });
+  }
+}
