@@ -10,6 +10,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { PassThrough } from 'node:stream';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { main } from '@pitr/cli';
 import { parseTarget } from '@pitr/core';
 import { buildPlan, runRestore } from '@pitr/pitr-planner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +85,7 @@ describe('restore smoke: dump + binlogs → plan → restore to a time', () => {
       INSERT INTO shop.orders (customer_id, amount, f) VALUES (3, 1.5, 3.4028234e38), (3, 2.5, 0.1), (1, 9, 1.1754943508e-38);
       UPDATE shop.customers SET balance = balance + 1, name = CONCAT(name, '!') WHERE id IN (1, 3);
       BEGIN; INSERT INTO shop.customers VALUES (50, 'rolled back', 0, NULL); ROLLBACK;
+      FLUSH BINARY LOGS;
       ALTER TABLE shop.customers ADD COLUMN tier TINYINT UNSIGNED NOT NULL DEFAULT 1;
       UPDATE shop.customers SET tier = 200 WHERE id = 2;
       SET SESSION time_zone = '+05:00'; INSERT INTO shop.orders (customer_id, amount, ts) VALUES (2, 3, '2026-06-01 12:00:00.5'); SET SESSION time_zone = DEFAULT;
@@ -128,4 +132,86 @@ describe('restore smoke: dump + binlogs → plan → restore to a time', () => {
       expect(await fingerprint(server, 'shop')).toEqual(expected);
     }
   }, 120_000);
+
+  describe('the CLI', () => {
+    async function pitr(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      let o = '';
+      let e = '';
+      stdout.on('data', (d: Buffer) => (o += d.toString()));
+      stderr.on('data', (d: Buffer) => (e += d.toString()));
+      const code = await main(argv, { stdout, stderr, env: {} });
+      await new Promise((r) => setImmediate(r));
+      return { code, stdout: o, stderr: e };
+    }
+    const files = (): string[] => ['--dump', dumpPath, '--binlog-dir', source.binlogDir];
+
+    it('pitr plan prints the reviewer\'s plan; --json the Plan object', async () => {
+      const at = new Date(phase1Second * 1000).toISOString();
+      const text = await pitr('plan', at, ...files());
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(/Restore plan \(nothing has been written\)/);
+      expect(text.stdout).toMatch(/DDL in the range \(1, applied in order\):\n.*ALTER TABLE shop\.customers ADD COLUMN tier/);
+      expect(text.stdout).toMatch(/first transactions lost:\n.*\n\s+DELETE FROM shop\.orders/);
+      expect(text.stdout).toMatch(/shop\.audit\s+4\s+0\s+0/);
+      const json = await pitr('plan', at, ...files(), '--json');
+      const plan = JSON.parse(json.stdout);
+      expect(plan.planVersion).toBe(1);
+      expect(plan.target.utc).toBe(at);
+      expect(plan.replay.lost.transactions).toBe(2);
+    });
+
+    it('pitr TARGET --to restores (shorthand), and refuses a non-empty target without writing', async () => {
+      const server = await startServer({ binlog: false });
+      targets.push(server);
+      const at = new Date(phase1Second * 1000).toISOString();
+      const r = await pitr(at, ...files(), '--to', server.url);
+      expect(r.stderr).not.toMatch(/error/);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/restored: \d+ dump statements/);
+      expect(await fingerprint(server, 'shop')).toEqual(atPhase1);
+      const again = await pitr('restore', 'latest', ...files(), '--to', server.url);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/already has data in the databases this restore writes: shop/);
+      expect(await fingerprint(server, 'shop')).toEqual(atPhase1);
+    }, 60_000);
+
+    it('bad input: each its error and exit code, nothing written', async () => {
+      // a dump without coordinates
+      const bare = join(dir, 'bare.sql');
+      writeFileSync(bare, readFileSync(dumpPath, 'utf8').replace(/^-- CHANGE MASTER.*$/gm, '').replace(/^-- SET GLOBAL gtid_slave_pos.*$/gm, ''));
+      const noCoords = await pitr('plan', 'latest', '--dump', bare, '--binlog-dir', source.binlogDir);
+      expect(noCoords.code).toBe(2);
+      expect(noCoords.stderr).toMatch(/--master-data/);
+      // a binlog missing in the middle
+      const holes = join(dir, 'holes');
+      mkdirSync(holes);
+      const all = await source.binlogFiles();
+      expect(all.length).toBeGreaterThanOrEqual(3);
+      for (const f of all.filter((_, i) => i !== 1)) copyFileSync(f, join(holes, f.split('/').pop()!));
+      const gap = await pitr('plan', 'latest', '--dump', dumpPath, '--binlog-dir', holes);
+      expect(gap.code).toBe(3);
+      expect(gap.stderr).toMatch(/is missing from .* the replay would skip its transactions/);
+      // a corrupt binlog
+      const bad = join(dir, 'bad');
+      mkdirSync(bad);
+      for (const f of all) copyFileSync(f, join(bad, f.split('/').pop()!));
+      const victim = join(bad, all[all.length - 1]!.split('/').pop()!);
+      const bytes = readFileSync(victim);
+      bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+      writeFileSync(victim, bytes);
+      const corrupt = await pitr('plan', 'latest', '--dump', dumpPath, '--binlog-dir', bad);
+      expect(corrupt.code).toBe(3);
+      expect(corrupt.stderr).toMatch(/CRC32|checksum|event_size|truncated/i);
+      // a target after the binlogs' end, an unparseable time, a GTID that is not there
+      const late = await pitr('plan', '2099-01-01T00:00:00Z', ...files());
+      expect(late.code).toBe(3);
+      expect(late.stderr).toMatch(/after the end of the binlogs/);
+      expect((await pitr('plan', '2026-13-45 25:00', ...files())).code).toBe(2);
+      const noGtid = await pitr('plan', 'gtid:0-1-999999', ...files());
+      expect(noGtid.code).toBe(3);
+      expect(noGtid.stderr).toMatch(/not in the binlogs/);
+    }, 60_000);
+  });
 });

@@ -1,7 +1,7 @@
 /**
  * `--help` texts and the Markdown command reference, rendered from the option table (options.ts).
  */
-import { COMING_COMMANDS, COMMANDS, GLOBAL_OPTIONS, OPTIONS, type CommandName, type CommandSpec, type OptionName, type OptionSpec } from './options.js';
+import { COMING_COMMANDS, COMMANDS, GLOBAL_OPTIONS, OPTIONS, optionFor, type CommandName, type CommandSpec, type OptionName, type OptionSpec } from './options.js';
 
 const WIDTH = 100;
 const OPTION_COLUMN = 30;
@@ -49,7 +49,7 @@ export function renderCommandHelp(name: CommandName): string {
     lines.push('');
   }
   lines.push('Options:');
-  for (const o of spec.options) lines.push(...optionLines(o, true));
+  for (const o of spec.options) lines.push(...optionLines(o, true, spec));
   lines.push('', 'General options:');
   for (const o of GLOBAL_OPTIONS) lines.push(...optionLines(o));
   lines.push('', 'Examples:');
@@ -66,7 +66,7 @@ export function renderReference(): string {
     for (const p of spec.description) out.push(p, '');
     out.push('| Option | Description |', '|---|---|');
     for (const o of [...spec.options, ...GLOBAL_OPTIONS]) {
-      const opt: OptionSpec = OPTIONS[o];
+      const opt: OptionSpec = optionFor(spec, o);
       const text = [opt.summary, ...(opt.details ?? []), defaultNote(opt)].filter((s) => s !== '').join(' ');
       out.push(`| \`${flag(o, opt)}\` | ${text.replace(/\|/g, '\\|')} |`);
     }
@@ -96,8 +96,8 @@ function defaultNote(opt: OptionSpec): string {
   return '';
 }
 
-function optionLines(name: OptionName, withDetails = false): string[] {
-  const opt: OptionSpec = OPTIONS[name];
+function optionLines(name: OptionName, withDetails = false, spec?: CommandSpec): string[] {
+  const opt: OptionSpec = spec === undefined ? OPTIONS[name] : optionFor(spec, name);
   const lines = twoColumn(`  ${flag(name, opt)}`, [opt.summary, defaultNote(opt)].filter((s) => s !== '').join(' '));
   if (withDetails) for (const d of opt.details ?? []) lines.push(...wrap(d, OPTION_COLUMN));
   return lines;

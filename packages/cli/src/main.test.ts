@@ -34,7 +34,7 @@ describe('help built from the option table', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('pitr binlog decode');
     expect(r.stdout).toMatch(/Not implemented yet \(planned, see DESIGN\.md\): backup, archive/);
-    expect(r.stdout).not.toMatch(/^\s+pitr restore\b/m);
+    expect(r.stdout).not.toMatch(/^\s+pitr restore-table\b/m);
     expect(r.stderr).toBe('');
   });
 
@@ -90,7 +90,13 @@ describe('usage errors exit 2 with a message and a hint', () => {
   const cases: [string[], RegExp][] = [
     [[], /no command given/],
     [['frobnicate'], /unknown command 'frobnicate'/],
-    [['restore', 'latest'], /'pitr restore' is not implemented yet/],
+    [['restore-table', 'db.t'], /'pitr restore-table' is not implemented yet/],
+    [['restore', 'latest'], /--dump is missing/],
+    [['restore', 'latest', '--dump', 'x.sql', '--binlog-dir', '.'], /--to is missing/],
+    [['plan', 'latest', '--dump', 'x.sql'], /--binlog-dir is missing/],
+    [['plan', 'yesterday', '--dump', 'x.sql', '--binlog-dir', '.'], /target/],
+    [['2026-05-25 14:30', '--dump', 'x.sql', '--binlog-dir', '.'], /--to is missing/],
+    [['plan'], /missing TARGET argument/],
     [['binlog'], /'pitr binlog' needs a command: decode/],
     [['binlog', 'encode'], /unknown command 'pitr binlog encode'/],
     [['binlog', 'decode'], /missing FILE argument/],

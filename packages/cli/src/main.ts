@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { isPitrError, type PitrError } from '@pitr/core';
 import { binlogDecode } from './commands/binlog-decode.js';
+import { plan } from './commands/plan.js';
+import { restore } from './commands/restore.js';
 import { EXIT, EXIT_CODE_BY_ERROR, type ExitCode } from './exit-codes.js';
 import { renderCommandHelp, renderGroupHelp, renderMainHelp } from './help.js';
 import type { CliIo } from './io.js';
@@ -18,6 +20,8 @@ export { EXIT, EXIT_CODE_BY_ERROR, type ExitCode } from './exit-codes.js';
 /** One handler per command in the table; a command without a handler fails to compile. */
 const HANDLERS: Record<CommandName, CommandHandler> = {
   'binlog decode': binlogDecode,
+  plan,
+  restore,
 };
 
 /** Runs the CLI with the given argv (without node and script) and returns the exit code. */

@@ -84,6 +84,40 @@ export const OPTIONS = {
       'A server password may be given in the URL or, better, in the PITR_PASSWORD environment variable; it is never printed.',
     ],
   },
+  repo: {
+    type: 'string',
+    valueName: 'DIR',
+    summary: 'the pitr repository (backups, archived binlogs, catalog)',
+  },
+  dump: {
+    type: 'string',
+    valueName: 'FILE',
+    summary: 'restore from this dump (.sql or .sql.gz) instead of a repository backup; needs --binlog-dir',
+    details: ['The dump must carry its binlog coordinates: mariadb-dump --single-transaction --master-data=2 --gtid (mysqldump: --source-data=2). Dumps without them are refused.'],
+  },
+  'binlog-dir': {
+    type: 'string',
+    valueName: 'DIR',
+    summary: "directory holding the source server's binlog files (plain, .gz or .zst), from the dump's binlog file on",
+  },
+  to: {
+    type: 'string',
+    valueName: 'URL',
+    summary: 'the server to restore onto: mysql://user[:password]@host[:port]/ or mysql://user@localhost/?socket=PATH',
+    details: ['Better than a password in the URL: PITR_PASSWORD. The databases the dump restores must be absent or empty there, and event_scheduler must be OFF during the restore.'],
+  },
+  exclusive: {
+    type: 'boolean',
+    summary: 'stop strictly before the target (time: commits before it; GTID: the transaction before it)',
+  },
+  'dry-run': {
+    type: 'boolean',
+    summary: 'print the plan (like pitr plan) and write nothing',
+  },
+  force: {
+    type: 'boolean',
+    summary: 'restore although the target databases already hold tables (not implemented yet: refused)',
+  },
   'verify-checksum': {
     type: 'boolean',
     default: true,
@@ -120,9 +154,62 @@ export interface CommandSpec {
   readonly positionals: readonly PositionalSpec[];
   readonly options: readonly OptionName[];
   readonly examples: readonly ExampleSpec[];
+  /** Per-command wording of shared options (e.g. what --json prints for this command). */
+  readonly optionText?: Partial<Record<OptionName, { readonly summary: string; readonly details?: readonly string[] }>>;
+}
+
+/** An option as a command describes it (its optionText override, else the table's). */
+export function optionFor(spec: CommandSpec, name: OptionName): OptionSpec {
+  const o: OptionSpec = OPTIONS[name];
+  const t = spec.optionText?.[name];
+  return t === undefined ? o : { ...o, summary: t.summary, ...(t.details !== undefined ? { details: t.details } : { details: [] }) };
 }
 
 export const COMMANDS = {
+  plan: {
+    path: ['plan'],
+    summary: 'show what a restore to TARGET would do, and check it can be done; writes nothing',
+    description: [
+      'Finds the backup and the binlogs, reads every binlog from the backup\'s position on, and prints the plan a reviewer approves: ' +
+        'the target as a UTC instant, the backup and its coordinates, the binlog files, the exact stop point, the transactions and rows replayed per table, ' +
+        'every DDL statement in the range, the last transactions kept and the first ones lost (with their statements), warnings, and an estimate of the restore time.',
+      'A target is a time "YYYY-MM-DD HH:MM[:SS]" (local in --tz; ISO 8601 with Z or an offset as written), gtid:D-S-N (MariaDB) or gtid:UUID:N (MySQL), pos:FILE:OFFSET, or latest. ' +
+        'A time target keeps every transaction whose commit time is at or before it; the replay is a prefix of the binlog and never part of a transaction.',
+      'A plan that cannot be carried out exactly — a missing binlog, a gap, a target before the backup or after the binlogs\' end, a GTID that is not there — fails with exit code 3.',
+    ],
+    positionals: [{ name: 'target', valueName: 'TARGET', summary: 'the moment to restore to (see above)', variadic: false, required: true }],
+    options: ['dump', 'binlog-dir', 'repo', 'tz', 'exclusive', 'json'],
+    optionText: {
+      json: { summary: 'print the plan as JSON (the Plan object: a stable schema for runbooks and review tools)' },
+      tz: { summary: 'time zone of a wall-clock TARGET ("2026-05-25 14:30"): an IANA name (Europe/Berlin) or an offset (+02:00); the plan prints the resolved UTC instant' },
+    },
+    examples: [
+      { command: 'pitr plan "2026-05-25 14:30" --tz Europe/Berlin --dump backup.sql.gz --binlog-dir ./binlogs', summary: 'what restoring to 14:30 Berlin time would keep and lose' },
+      { command: 'pitr plan gtid:0-1-1234 --exclusive --dump backup.sql.gz --binlog-dir ./binlogs --json | jq .replay.firstLost', summary: 'stop just before a bad transaction; show what is lost, as JSON' },
+    ],
+  },
+  restore: {
+    path: ['restore'],
+    summary: 'restore a server to TARGET: load the backup, replay the binlogs up to it',
+    description: [
+      'Builds and checks the plan (see pitr plan) before anything is written, then loads the dump onto --to and replays the binlog transactions up to the target: ' +
+        'transaction by transaction, with each statement\'s session (sql_mode, time zone, charsets), foreign-key checks as each row event recorded them, ' +
+        'generated columns left to the server, triggers created after the replay (their logged rows are replayed, so they must not fire twice), and DDL in order.',
+      'A replayed UPDATE or DELETE that does not find its row exactly as logged stops the restore with a divergence error (exit 3) naming the transaction; ' +
+        'the transaction is rolled back, every earlier one stays. Afterwards the target\'s gtid_slave_pos names the last applied transaction.',
+      'pitr TARGET … is short for pitr restore TARGET ….',
+    ],
+    positionals: [{ name: 'target', valueName: 'TARGET', summary: 'the moment to restore to (as for pitr plan)', variadic: false, required: true }],
+    options: ['to', 'dump', 'binlog-dir', 'repo', 'tz', 'exclusive', 'dry-run', 'force', 'json'],
+    optionText: {
+      json: { summary: 'print the result (or with --dry-run the plan) as JSON' },
+      tz: { summary: 'time zone of a wall-clock TARGET ("2026-05-25 14:30"): an IANA name (Europe/Berlin) or an offset (+02:00); the plan prints the resolved UTC instant' },
+    },
+    examples: [
+      { command: 'PITR_PASSWORD=… pitr restore "2026-05-25 14:29:59" --dump backup.sql.gz --binlog-dir ./binlogs --to mysql://root@127.0.0.1:3307/', summary: 'restore onto a spare server to just before 14:30' },
+      { command: 'pitr restore latest --dump backup.sql.gz --binlog-dir ./binlogs --dry-run', summary: 'review what a full roll-forward would replay' },
+    ],
+  },
   'binlog decode': {
     path: ['binlog', 'decode'],
     summary: 'print the events of MySQL/MariaDB binary log files, as text or NDJSON',
@@ -167,8 +254,6 @@ export const COMING_COMMANDS: readonly string[] = [
   'list',
   'verify',
   'expire',
-  'plan',
-  'restore',
   'restore-table',
   'history',
   'find',

@@ -23,7 +23,11 @@ export type ParsedArgs =
 /** Parsed option values by option name; absent when not given and without a default. */
 export type OptionValues = Partial<Record<OptionName, string | number | boolean>>;
 
-const GROUPS = new Set(Object.values(COMMANDS).map((c: CommandSpec) => c.path[0]));
+/** First words of multi-word commands (`binlog` of `binlog decode`). */
+const GROUPS = new Set((Object.values(COMMANDS) as CommandSpec[]).filter((c) => c.path.length > 1).map((c) => c.path[0]));
+
+/** `pitr TARGET …` is `pitr restore TARGET …`: a word that can only be a target. */
+const TARGET_WORD_RE = /^(?:latest$|gtid:|pos:|\d{4}-\d{2}-\d{2}[ T]\d)/;
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const wantsHelp = argv.some((a) => a === '--help' || a === '-h');
@@ -48,6 +52,16 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const rest = argv.filter((_, i) => i !== words[0]!.index && i !== words[1]!.index);
     return { kind: 'run', command, ...parseCommandOptions(command, rest), debug };
   }
+  const single = first in COMMANDS && (COMMANDS[first as CommandName] as CommandSpec).path.length === 1 ? (first as CommandName) : undefined;
+  if (single !== undefined) {
+    if (wantsHelp) return { kind: 'help', topic: { command: single } };
+    const rest = argv.filter((_, i) => i !== words[0]!.index);
+    return { kind: 'run', command: single, ...parseCommandOptions(single, rest), debug };
+  }
+  if (TARGET_WORD_RE.test(first)) {
+    if (wantsHelp) return { kind: 'help', topic: { command: 'restore' } };
+    return { kind: 'run', command: 'restore', ...parseCommandOptions('restore', argv), debug };
+  }
   if (GROUPS.has(first)) {
     if (wantsHelp && (second === undefined || !isKnownSub(first, second))) return { kind: 'help', topic: { group: first } };
     const subs = subcommands(first);
@@ -64,6 +78,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 function helpTopic(words: readonly string[]): HelpTopic {
   const name = words.slice(0, 2).join(' ');
   if (name in COMMANDS) return { command: name as CommandName };
+  if (words[0] !== undefined && words[0] in COMMANDS) return { command: words[0] as CommandName };
   const first = words[0];
   if (first !== undefined && GROUPS.has(first)) return { group: first };
   if (first !== undefined) throw usage(`no help for unknown command '${words.join(' ')}'`, ["run 'pitr --help' for the list of commands"]);

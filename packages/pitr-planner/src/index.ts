@@ -26,6 +26,7 @@ export type { CatalogRepo, CatalogLock, StartBackupOptions, CompleteBackupOption
 
 // plan: what a restore would do, computed and validated before anything is written
 export { buildPlan, PLAN_VERSION, isoUs } from './plan/plan.js';
+export { renderPlan } from './plan/render-plan.js';
 export type { Plan, PlanSource, PlanTransaction, PlanTableCounts, PlanDdl, BuildPlanOptions } from './plan/plan.js';
 export { listBinlogDir, replayFiles } from './plan/binlog-files.js';
 export type { BinlogFile } from './plan/binlog-files.js';

@@ -1,0 +1,69 @@
+/**
+ * `pitr restore TARGET SOURCE --to URL` (and `pitr TARGET …`): plans, validates, and only then
+ * writes — the dump, then the binlog replay up to the target. `--dry-run` prints the plan and stops.
+ */
+import { PitrError, redactUrl } from '@pitr/core';
+import { renderPlan, runRestore } from '@pitr/pitr-planner';
+import type { CommandContext } from '../command-context.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { planWithProgress, restoreTargetArgs } from './plan.js';
+
+export async function restore(ctx: CommandContext): Promise<ExitCode> {
+  const args = restoreTargetArgs(ctx);
+  const to = typeof ctx.values.to === 'string' ? ctx.values.to : undefined;
+  const dryRun = ctx.values['dry-run'] === true;
+  if (to === undefined && !dryRun) {
+    throw new PitrError('USAGE', '--to is missing: the server to restore onto', { hints: ['--to mysql://user@host:3306/ (password in PITR_PASSWORD), or --dry-run to only print the plan'] });
+  }
+  const { io } = ctx;
+  const plan = await planWithProgress(ctx, args);
+  if (dryRun) {
+    io.stdout.write(ctx.values.json === true ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
+    return EXIT.OK;
+  }
+  const tty = io.stderr.isTTY === true;
+  let lastMs = 0;
+  const log = (line: string): void => {
+    if (tty) io.stderr.write('\r\x1b[K');
+    io.stderr.write(`${line}\n`);
+  };
+  log(`pitr: restoring to ${plan.target.description}`);
+  log(`pitr: onto ${redactUrl(to!)}: dump ${plan.backup.path}, then ${plan.replay.transactions} transactions from ${plan.binlogs.length} binlog file(s)`);
+  const t0 = Date.now();
+  const result = await runRestore({
+    plan,
+    to: to!,
+    env: ctx.env,
+    onWarning: (m) => log(`pitr: warning: ${m}`),
+    onProgress: (p) => {
+      if (!tty) return;
+      const now = Date.now();
+      if (now - lastMs < 200 && p.phase !== 'done') return;
+      lastMs = now;
+      const secs = (now - t0) / 1000;
+      const pct = p.total > 0 ? ` ${Math.min(100, Math.floor((p.done / p.total) * 100))}%` : '';
+      const rate = p.phase === 'replay' && secs > 0 ? `, ${Math.round(p.transactions / secs)} transactions/s` : '';
+      io.stderr.write(`\r\x1b[K${p.phase}${pct}, ${p.transactions}/${plan.replay.transactions} transactions${rate}`);
+    },
+  });
+  if (tty) io.stderr.write('\r\x1b[K');
+  const summary = {
+    status: 'completed',
+    target: plan.target.description,
+    planDigest: plan.digest,
+    ...result,
+  };
+  if (ctx.values.json === true) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  else {
+    io.stdout.write(
+      [
+        `restored: ${result.statementsLoaded} dump statements (${(result.loadMs / 1000).toFixed(1)} s), ${result.transactionsApplied} transactions / ${result.rowsApplied} row changes replayed (${(result.replayMs / 1000).toFixed(1)} s), ${result.triggersCreated} trigger(s) created`,
+        `GTID position of the target: ${result.gtidPosition ?? '(not set)'}`,
+        `the replay was ${result.writesToTargetBinlog ? '' : 'not '}written to the target's own binlog`,
+        `done in ${(result.durationMs / 1000).toFixed(1)} s`,
+        '',
+      ].join('\n'),
+    );
+  }
+  return EXIT.OK;
+}
