@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { col, rows, table } from '../test-support/events.js';
+import { rowStatements } from './row-statements.js';
+
+// MYSQL_TYPE_LONG, VARCHAR, NEWDECIMAL, BLOB
+const LONG = 3;
+const VARCHAR = 15;
+const DECIMAL = 246;
+const BLOB = 252;
+
+const t = table([
+  col(0, LONG, { name: 'id', generated: false, primaryKey: true }),
+  col(1, VARCHAR, { name: 'name', generated: false, collationId: 45 }),
+  col(2, DECIMAL, { name: 'amount', generated: false }),
+  col(3, DECIMAL, { name: 'doubled', generated: true }),
+  col(4, BLOB, { name: 'b`q', generated: false, collationId: 63 }),
+]);
+
+describe('rowStatements', () => {
+  it('INSERT: one multi-row statement, generated columns left out, names quoted, text as exact hex', () => {
+    const out = rowStatements(
+      rows('write', t, [
+        { after: [1, 'Ada 😀', '5.25', '10.50', new Uint8Array([0, 0x27])] },
+        { after: [2, null, '0.00', '0.00', null] },
+      ]),
+    );
+    expect(out).toEqual([
+      {
+        sql: "INSERT INTO `shop`.`orders` (`id`,`name`,`amount`,`b``q`) VALUES (1,_utf8mb4 X'41646120F09F9880',5.25,X'0027'),(2,NULL,0.00,NULL)",
+        expectRows: 2,
+        rowIndex: 0,
+        kind: 'insert',
+      },
+    ]);
+  });
+
+  it('UPDATE/DELETE match every stored column of the before image (LIMIT 1: a full image), one statement per row', () => {
+    const [u] = rowStatements(rows('update', t, [{ before: [1, 'a', '1.00', '2.00', null], after: [1, 'b', '1.00', '2.00', null] }]));
+    expect(u!.sql).toBe(
+      "UPDATE `shop`.`orders` SET `id`=1,`name`=_utf8mb4 X'62',`amount`=1.00,`b``q`=NULL WHERE `id` = 1 AND `name` = _utf8mb4'a' AND HEX(`name`) = HEX(_utf8mb4'a') AND `amount` = 1.00 AND `b``q` IS NULL LIMIT 1",
+    );
+    expect(u!.expectRows).toBe(1);
+    const [d] = rowStatements(rows('delete', t, [{ before: [7, null, '1.00', '2.00', null] }]));
+    expect(d!.sql).toMatch(/^DELETE FROM `shop`\.`orders` WHERE `id` = 7 AND `name` IS NULL AND `amount` = 1\.00 AND `b``q` IS NULL LIMIT 1$/);
+  });
+
+  it('a partial (MINIMAL) before image matches with LIMIT 2, so a non-unique match shows as 2 rows', () => {
+    const [d] = rowStatements(rows('delete', t, [{ before: [7, undefined, undefined, undefined, undefined] }]));
+    expect(d!.sql).toBe('DELETE FROM `shop`.`orders` WHERE `id` = 7 LIMIT 2');
+    const [u] = rowStatements(rows('update', t, [{ before: [7, undefined, undefined, undefined, undefined], after: [undefined, undefined, '3.00', undefined, undefined] }]));
+    expect(u!.sql).toBe('UPDATE `shop`.`orders` SET `amount`=3.00 WHERE `id` = 7 LIMIT 2');
+  });
+
+  it('an update that changes only generated columns still checks the row exists', () => {
+    const [u] = rowStatements(rows('update', t, [{ before: [1, undefined, undefined, '1.00', undefined], after: [undefined, undefined, undefined, '2.00', undefined] }]));
+    expect(u).toMatchObject({ kind: 'check', sql: 'SELECT 1 FROM `shop`.`orders` WHERE `id` = 1 LIMIT 2' });
+  });
+
+  it('refuses a table whose column names are unknown (no metadata, no schema)', () => {
+    const anon = table([col(0, LONG)]);
+    expect(() => rowStatements(rows('write', anon, [{ after: [1] }]))).toThrow(/column 1 has no name/);
+  });
+
+  it('splits a huge insert at maxInsertBytes', () => {
+    const many = Array.from({ length: 100 }, (_, i) => ({ after: [i, 'x'.repeat(50), '1.00', '2.00', null] }));
+    const out = rowStatements(rows('write', t, many), { maxInsertBytes: 1000 });
+    expect(out.length).toBeGreaterThan(5);
+    expect(out.reduce((n, s) => n + s.expectRows, 0)).toBe(100);
+    expect(out.map((s) => s.rowIndex)).toEqual(out.map((_, i) => out.slice(0, i).reduce((n, s) => n + s.expectRows, 0)));
+  });
+});
