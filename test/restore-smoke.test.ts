@@ -177,6 +177,25 @@ describe('restore smoke: dump + binlogs → plan → restore to a time', () => {
       expect(await fingerprint(server, 'shop')).toEqual(atPhase1);
     }, 60_000);
 
+    it('a target that drifted stops the replay with a divergence error naming the transaction; earlier ones are committed', async () => {
+      // the dump says customer 3 is 'Cz': phase 1's UPDATE of 'Cy' does not find its row
+      const drifted = join(dir, 'drifted.sql');
+      writeFileSync(drifted, readFileSync(dumpPath, 'utf8').replace("(3,'Cy',", "(3,'Cz',"));
+      const server = await startServer({ binlog: false });
+      targets.push(server);
+      const r = await pitr('restore', 'latest', '--dump', drifted, '--binlog-dir', source.binlogDir, '--to', server.url);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/divergence on shop\.customers: update of row \d found no row matching the before image/);
+      expect(r.stderr).toMatch(/transaction 0-\d+-\d+ starting at mariadb-bin\.\d+:\d+/);
+      expect(r.stderr).toMatch(/HINT: the source statement: UPDATE shop\.customers SET balance/);
+      // the transaction before it (three orders, audit rows written by the trigger on the source) is on the target
+      const [orders] = await server.query<{ n: number }[]>('SELECT COUNT(*) AS n FROM shop.orders');
+      expect(Number(orders!.n)).toBe(5);
+      // …and the failed transaction (names get a '!') is not
+      const [cust] = await server.query<{ n: number }[]>("SELECT COUNT(*) AS n FROM shop.customers WHERE name LIKE '%!'");
+      expect(Number(cust!.n)).toBe(0);
+    }, 60_000);
+
     it('bad input: each its error and exit code, nothing written', async () => {
       // a dump without coordinates
       const bare = join(dir, 'bare.sql');

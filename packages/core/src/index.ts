@@ -110,7 +110,7 @@ export { parseTargetTime, resolveTimeZone, wallClock, machineTimeZone, formatOff
 export type { TargetTime, WallClock } from './target/time.js';
 
 // Applier: replays decoded events onto a target server (restore executor).
-export { BinlogApplier } from './apply/binlog-applier.js';
+export { BinlogApplier, GroupReplayFailed } from './apply/binlog-applier.js';
 export type { AppliedGroup, BinlogApplierOptions } from './apply/binlog-applier.js';
 export { openApplyConnection, serverErrorOf } from './apply/apply-connection.js';
 export type { ApplyConnection, ServerError } from './apply/apply-connection.js';

@@ -18,6 +18,11 @@ export interface ApplyConnection {
    * (matched, for UPDATE: the connection reports found rows) or, for a SELECT, the rows returned.
    */
   run(statement: string | Uint8Array): Promise<number>;
+  /**
+   * Runs `count` statements sent as one multi-statement query; resolves to each one's count (as
+   * run()). Rejects on the first failing statement (those after it did not run).
+   */
+  runMany(sql: string, count: number): Promise<number[]>;
   /** Runs a query and returns its rows (values as text or bytes; numbers as strings). */
   rows(sql: string): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
@@ -58,7 +63,8 @@ export async function openApplyConnection(url: string, env?: Readonly<Record<str
       bigNumberStrings: true,
       dateStrings: true,
       connectTimeout: 10_000,
-      multipleStatements: false,
+      // runMany(): the applier's batches; dump statements and QUERY events are still sent one per query
+      multipleStatements: true,
     });
   } catch (e) {
     throw new PitrError(ERROR_CODES.CONNECTION, `cannot connect to the restore target ${redactUrl(url)}: ${(e as Error).message ?? String(e)}`, {
@@ -71,6 +77,11 @@ export async function openApplyConnection(url: string, env?: Readonly<Record<str
       const [r] = await conn.query(wire(statement));
       if (Array.isArray(r)) return r.length;
       return (r as mysql.ResultSetHeader).affectedRows;
+    },
+    async runMany(sql, count) {
+      const [r] = await conn.query(wire(sql));
+      const results = (count === 1 ? [r] : r) as unknown[];
+      return results.map((x) => (Array.isArray(x) ? x.length : (x as mysql.ResultSetHeader).affectedRows));
     },
     async rows(sql) {
       const [r] = await conn.query(wire(sql));

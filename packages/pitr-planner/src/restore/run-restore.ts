@@ -14,8 +14,11 @@
  * and CREATE TRIGGER, which is deferred with its session (deferred-triggers.ts).
  */
 import {
+  type AppliedGroup,
   type ApplyConnection,
+  type BinlogEvent,
   BinlogApplier,
+  GroupReplayFailed,
   DeferredTriggers,
   ERROR_CODES,
   MariadbGtidPosition,
@@ -64,6 +67,12 @@ export interface RestoreResult {
   readonly replayMs: number;
 }
 
+/**
+ * Group commit: up to 500 source transactions per target commit, row statements sent 1 MiB at a
+ * time. Measured with bench:replay (see docs/STATUS.md).
+ */
+const BATCH = { maxTransactions: 500, maxBytes: 1 << 20 } as const;
+
 const SYSTEM_DATABASES = new Set(['mysql', 'information_schema', 'performance_schema', 'sys']);
 
 export async function runRestore(options: RunRestoreOptions): Promise<RestoreResult> {
@@ -84,42 +93,69 @@ export async function runRestore(options: RunRestoreOptions): Promise<RestoreRes
 
     // 2. the binlogs, up to the stop point
     const tReplay = performance.now();
-    const history = new SchemaHistory(await schemaFromDump(plan.backup.path), { flavor: plan.backup.flavor ?? 'mariadb' });
+    const dumpSchema = await schemaFromDump(plan.backup.path);
+    const newHistory = (): SchemaHistory => new SchemaHistory(dumpSchema, { flavor: plan.backup.flavor ?? 'mariadb' });
     let transactions = 0;
     let rolledBack = 0;
     let rowsApplied = 0;
     let gtid = plan.backup.gtid !== null && plan.backup.flavor !== 'mysql' ? MariadbGtidPosition.parse(plan.backup.gtid) : undefined;
-    const applier = new BinlogApplier({
-      conn,
-      triggers,
-      onGroup: (g) => {
-        transactions++;
-        rowsApplied += g.rows;
-        if (g.outcome === 'rollback') rolledBack++;
-        if (g.gtid !== undefined && /^\d+-\d+-\d+$/.test(g.gtid)) gtid = (gtid ?? MariadbGtidPosition.EMPTY).advance(parseMariadbGtid(g.gtid));
-      },
-    });
+    const onGroup = (g: AppliedGroup): void => {
+      transactions++;
+      rowsApplied += g.rows;
+      if (g.outcome === 'rollback') rolledBack++;
+      if (g.gtid !== undefined && /^\d+-\d+-\d+$/.test(g.gtid)) gtid = (gtid ?? MariadbGtidPosition.EMPTY).advance(parseMariadbGtid(g.gtid));
+    };
     const total = plan.binlogs.reduce((n, f) => n + f.size, 0);
-    let doneBefore = 0;
     const stop = plan.replay.stop;
-    for (let i = 0; i < plan.binlogs.length; i++) {
-      const f = plan.binlogs[i]!;
-      const readOptions = {
-        schema: history,
-        onWarning: (m: string, where: { file: string; pos: number }) => warn(`${where.file}:${where.pos}: ${m}`),
-        ...(i === 0 ? { startPosition: plan.replay.start.pos } : {}),
-        ...(stop !== null && stop.file === f.name ? { stopPosition: stop.pos } : {}),
-      };
-      const reader = readBinlogFile(f.path, readOptions);
-      for (let batch = await reader.nextBatch(); batch !== undefined; batch = await reader.nextBatch()) {
-        for (const event of batch) await applier.apply(event);
-        const last = batch[batch.length - 1]!;
-        progress({ phase: 'replay', done: doneBefore + last.end, total, transactions });
+    const warnOnce = new Set<string>();
+    const onWarning = (m: string, where: { file: string; pos: number }): void => {
+      if (warnOnce.has(m)) return;
+      warnOnce.add(m);
+      warn(`${where.file}:${where.pos}: ${m}`);
+    };
+    /** Reads [from, stop) feeding each event to `each`; `schema` follows the DDL read. */
+    const readRange = async (from: { index: number; pos: number }, schema: SchemaHistory, decodeRows: boolean, each: (e: BinlogEvent) => Promise<void>, until?: { file: string; pos: number }): Promise<void> => {
+      const end = until ?? stop;
+      let doneBefore = plan.binlogs.slice(0, from.index).reduce((n, f) => n + f.size, 0);
+      for (let i = from.index; i < plan.binlogs.length; i++) {
+        const f = plan.binlogs[i]!;
+        const reader = readBinlogFile(f.path, {
+          schema,
+          onWarning,
+          decodeRows,
+          ...(i === from.index ? { startPosition: from.pos } : {}),
+          ...(end !== null && end.file === f.name ? { stopPosition: end.pos } : {}),
+        });
+        for (let batch = await reader.nextBatch(); batch !== undefined; batch = await reader.nextBatch()) {
+          for (const event of batch) await each(event);
+          if (decodeRows) progress({ phase: 'replay', done: doneBefore + batch[batch.length - 1]!.end, total, transactions });
+        }
+        doneBefore += f.size;
+        if (end !== null && end.file === f.name) break;
       }
-      doneBefore += f.size;
-      if (stop !== null && stop.file === f.name) break;
+    };
+    // Merged commits first; a merged group that fails is replayed again transaction by transaction
+    // (with the schema history rebuilt up to its start), so the error names the exact transaction
+    // and every transaction before it is committed.
+    let from = { index: 0, pos: plan.replay.start.pos };
+    let history = newHistory();
+    let batched = true;
+    for (;;) {
+      const applier = new BinlogApplier({ conn, triggers, onGroup, ...(batched ? { batch: BATCH } : {}) });
+      try {
+        await readRange(from, history, true, (e) => applier.apply(e));
+        await applier.finish();
+        break;
+      } catch (e) {
+        if (!(e instanceof GroupReplayFailed) || !batched) throw e;
+        batched = false;
+        const index = plan.binlogs.findIndex((f) => f.name === e.from.file);
+        from = { index, pos: e.from.pos };
+        history = newHistory();
+        const noop = async (): Promise<void> => undefined;
+        if (index > 0 || e.from.pos > plan.replay.start.pos) await readRange({ index: 0, pos: plan.replay.start.pos }, history, false, noop, e.from);
+      }
     }
-    await applier.finish();
     const replayMs = performance.now() - tReplay;
     if (transactions !== plan.replay.transactions) {
       throw new PitrError(ERROR_CODES.INTERNAL, `the replay applied ${transactions} transactions but the plan counted ${plan.replay.transactions}`, {
