@@ -21,3 +21,19 @@ export {
   type TypeTortureReport,
   type TypeTortureTable,
 } from './workloads/type-torture.js';
+export { fingerprintServer, diffFingerprints, type Fingerprint, type FingerprintOptions, type DiffOptions } from './fingerprint.js';
+export { referenceRestore, referenceDump, readDumpCoordinates, referenceBinlogArgs, formatLocalSecond, type ReferenceStop, type ReferenceRestoreOptions } from './reference-restore.js';
+export {
+  recordOracle,
+  runOracleWorkload,
+  startOracleSource,
+  startOracleTarget,
+  reconcileDumpFloatLoss,
+  ORACLE_DATABASES,
+  ORACLE_SOURCE_OPTIONS,
+  ORACLE_TARGET_OPTIONS,
+  ORACLE_TARGET_TZ,
+  type OracleRun,
+  type RecordedPhase,
+  type RecordedDisaster,
+} from './workloads/oracle-workload.js';

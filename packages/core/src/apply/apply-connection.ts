@@ -5,7 +5,7 @@
  * opened with the `binary` character set — mysql2 then writes each JS character as one byte — and
  * text we build is turned into its UTF-8 bytes first. The server-side character set is whatever
  * the replayed session sets (SET NAMES in a dump, the QUERY event's charset variables, or
- * LITERAL_SESSION for row statements).
+ * LITERAL_SESSION for row statements); mysql2 must not follow it (see the connection flags).
  */
 import { Buffer } from 'node:buffer';
 import type mysql from 'mysql2/promise';
@@ -59,6 +59,10 @@ export async function openApplyConnection(url: string, env?: Readonly<Record<str
       user: opts.user,
       ...(opts.password !== undefined ? { password: opts.password } : {}),
       charset: 'BINARY',
+      // SESSION_TRACK off: mysql2 follows character_set_client changes reported by the server (SET
+      // NAMES, a replayed session) and would re-encode our byte-exact strings; IGNORE_SPACE off: it
+      // would add IGNORE_SPACE to the session's sql_mode (and so to triggers/routines created here).
+      flags: ['-SESSION_TRACK', '-IGNORE_SPACE'],
       supportBigNumbers: true,
       bigNumberStrings: true,
       dateStrings: true,

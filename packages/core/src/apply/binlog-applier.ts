@@ -31,6 +31,8 @@ import { DeferredTriggers } from './deferred-triggers.js';
 import { contextEventStatement, querySessionStatements, useStatement } from './query-session.js';
 import { type RowStatement, rowStatements } from './row-statements.js';
 
+const DATABASE_DDL = /^\s*(?:create|drop|alter)\s+(?:database|schema)\b/i;
+
 /** ROWS event flags. */
 const NO_FOREIGN_KEY_CHECKS_F = 2;
 const RELAXED_UNIQUE_CHECKS_F = 4;
@@ -64,6 +66,13 @@ export interface BinlogApplierOptions {
    * caller replays from `from` without merging and the failing transaction is named exactly.
    */
   readonly batch?: { readonly maxTransactions: number; readonly maxBytes: number };
+  /** Non-fatal findings (e.g. FLOAT values that only match at the dump's 6-digit precision). */
+  readonly onWarning?: (message: string) => void;
+  /**
+   * Tables ('db.table') whose FLOAT values were found at mariadb-dump's 6-digit value rather than
+   * exactly: later statements match them that way from the start. Shared across appliers of one restore.
+   */
+  readonly relaxFloatTables?: Set<string>;
 }
 
 /** A merged group failed (rolled back): replay again from `from` (its first transaction's start) without batching. */
@@ -97,6 +106,8 @@ export class BinlogApplier {
   private annotation: string | undefined;
   private groupStart: { file: string; pos: number } | undefined;
   private readonly batch: { readonly maxTransactions: number; readonly maxBytes: number } | undefined;
+  private readonly onWarning: ((message: string) => void) | undefined;
+  private readonly relaxFloatTables: Set<string>;
   /** Batching: is the current source transaction merged into the open target transaction? */
   private merging = false;
   /** Between a group's GTID event and its end (the target transaction may stay open longer when merging). */
@@ -114,6 +125,8 @@ export class BinlogApplier {
     this.triggers = options.triggers;
     this.onGroup = options.onGroup;
     this.batch = options.batch;
+    this.onWarning = options.onWarning;
+    this.relaxFloatTables = options.relaxFloatTables ?? new Set();
   }
 
   /** True between a group's start and its end: stopping here would leave a partial transaction. */
@@ -226,7 +239,9 @@ export class BinlogApplier {
     const bytes = this.queryBytes(event, text, compressed);
     const trigger = DeferredTriggers.triggerStatement(bytes, db);
     const session = querySessionStatements(statusVars, event.header.timestamp, this.flavor);
-    const use = useStatement(db);
+    // CREATE/DROP/ALTER DATABASE is logged with the database itself as default database (which may
+    // not exist yet): it needs none, as on a replica.
+    const use = DATABASE_DDL.test(text) ? undefined : useStatement(db);
     if (trigger !== undefined) {
       if (trigger.op === 'drop') this.triggers.drop(trigger.db, trigger.name);
       else this.triggers.create({ db: trigger.db, name: trigger.name, table: trigger.table ?? '', statement: bytes.slice(), session: use === undefined ? session : [...session, use] });
@@ -262,7 +277,7 @@ export class BinlogApplier {
     }
     let statements: RowStatement[];
     try {
-      statements = rowStatements(body);
+      statements = rowStatements(body, { relaxFloat: this.relaxFloatTables.has(`${body.table.db}.${body.table.table}`) });
     } catch (e) {
       return this.fail(event, e instanceof PitrError ? e.message : String(e), e instanceof PitrError ? e.code : ERROR_CODES.INTERNAL, e);
     }
@@ -273,7 +288,17 @@ export class BinlogApplier {
       return;
     }
     for (const st of statements) {
-      const n = await this.run(event, st.sql);
+      let n = await this.run(event, st.sql);
+      if (n === 0 && st.relaxedSql !== undefined) {
+        n = await this.run(event, st.relaxedSql);
+        const key = `${body.table.db}.${body.table.table}`;
+        if (n === st.expectRows && !this.relaxFloatTables.has(key)) {
+          this.relaxFloatTables.add(key);
+          this.onWarning?.(
+            `${key}: FLOAT values on the target differ from the binlog's in the digits beyond the 6th (the dump printed FLOAT with 6 significant digits, as mariadb-dump does); rows of this table are found by the dump's FLOAT value from now on and get the exact values from the binlog. Take backups with pitr backup, which keeps FLOAT exact.`,
+          );
+        }
+      }
       if (n !== st.expectRows) {
         const what = st.kind === 'insert' ? `inserted ${n} of ${st.expectRows} rows` : `found ${n === 0 ? 'no row' : `${n} rows`} matching the before image (expected exactly one)`;
         await this.fail(

@@ -68,4 +68,16 @@ describe('rowStatements', () => {
     expect(out.reduce((n, s) => n + s.expectRows, 0)).toBe(100);
     expect(out.map((s) => s.rowIndex)).toEqual(out.map((_, i) => out.slice(0, i).reduce((n, s) => n + s.expectRows, 0)));
   });
+
+  it('FLOAT before values: relaxedSql also accepts the 6-digit value mariadb-dump printed', () => {
+    const ft = table([col(0, LONG, { name: 'id', generated: false, primaryKey: true }), col(1, 4, { name: 'f', generated: false })]);
+    const v = Math.fround(1.1754943508e-38);
+    const [d] = rowStatements(rows('delete', ft, [{ before: [1, v] }]));
+    expect(d!.sql).toBe('DELETE FROM `shop`.`orders` WHERE `id` = 1 AND `f` = 1.1754943508222875e-38 LIMIT 1');
+    expect(d!.relaxedSql).toBe('DELETE FROM `shop`.`orders` WHERE `id` = 1 AND (`f` = 1.1754943508222875e-38 OR `f` = ' + Math.fround(1.17549e-38).toExponential() + ') LIMIT 1');
+    // a value that 6 digits print exactly needs no second form
+    expect(rowStatements(rows('delete', ft, [{ before: [1, 0.5] }]))[0]!.relaxedSql).toBeUndefined();
+    // once a table needed it, relaxFloat uses the relaxed form from the start
+    expect(rowStatements(rows('delete', ft, [{ before: [1, v] }]), { relaxFloat: true })[0]!.sql).toBe(d!.relaxedSql);
+  });
 });

@@ -27,7 +27,9 @@
 import type { ColumnDef, RowsBody, TableMapBody } from '../binlog/types.js';
 import type { RowImage } from '../binlog/columns/values.js';
 import { ERROR_CODES, PitrError } from '../errors/pitr-error.js';
-import { quoteIdentifier, renderLiteral, renderMatch } from '../sql/literal.js';
+import { quoteIdentifier, renderDouble, renderLiteral, renderMatch } from '../sql/literal.js';
+
+const MYSQL_TYPE_FLOAT = 4;
 
 /** One statement and the row count it must report (affected rows for INSERT/DELETE, matched rows for UPDATE). */
 export interface RowStatement {
@@ -37,6 +39,12 @@ export interface RowStatement {
   readonly rowIndex: number;
   /** 'check': a SELECT that must return expectRows rows (an update that writes nothing). */
   readonly kind: 'insert' | 'update' | 'delete' | 'check';
+  /**
+   * UPDATE/DELETE of a row with FLOAT values: the same statement that also accepts each FLOAT at
+   * the value `mariadb-dump` printed for it (6 significant digits, ../shared/BINLOG-NOTES.md), for
+   * rows restored from such a dump. Used only when the exact statement finds no row.
+   */
+  readonly relaxedSql?: string;
 }
 
 export interface RowStatementOptions {
@@ -47,6 +55,8 @@ export interface RowStatementOptions {
    * several INSERTs beyond it. Default 4 MiB (under MariaDB's default max_allowed_packet of 16 MiB).
    */
   readonly maxInsertBytes?: number;
+  /** Match FLOAT values exactly or at their 6-digit dump value from the start (see relaxedSql). */
+  readonly relaxFloat?: boolean;
 }
 
 const DEFAULT_MAX_INSERT_BYTES = 4 << 20;
@@ -123,8 +133,9 @@ export function rowStatements(body: RowsBody, options: RowStatementOptions = {})
     case 'delete':
       for (let r = 0; r < rows.length; r++) {
         const before = rows[r]!.before!;
-        const { where, full } = matchClause(before, plan, table.columns);
-        out.push({ sql: `DELETE FROM ${plan.name} WHERE ${where} LIMIT ${full ? 1 : 2}`, expectRows: 1, rowIndex: r, kind: 'delete' });
+        const { where, full, relaxed } = matchClause(before, plan, table.columns, options.relaxFloat === true);
+        const sql = (w: string): string => `DELETE FROM ${plan.name} WHERE ${w} LIMIT ${full ? 1 : 2}`;
+        out.push({ sql: sql(where), expectRows: 1, rowIndex: r, kind: 'delete', ...(relaxed === undefined ? {} : { relaxedSql: sql(relaxed) }) });
       }
       return out;
     case 'update':
@@ -133,11 +144,11 @@ export function rowStatements(body: RowsBody, options: RowStatementOptions = {})
         if (change.jsonPartialUpdates !== undefined) {
           throw new PitrError(ERROR_CODES.BINLOG_UNSUPPORTED, `cannot apply a partial JSON update of ${table.db}.${table.table} whose before value is not logged (binlog_row_image=MINIMAL with binlog_row_value_options=PARTIAL_JSON)`);
         }
-        const { where, full } = matchClause(change.before!, plan, table.columns);
+        const { where, full, relaxed } = matchClause(change.before!, plan, table.columns, options.relaxFloat === true);
         const set = setClause(change.after!, plan, table.columns);
         // Nothing writable changed in the image (only generated columns): still check the row is there.
-        const sql = set === '' ? `SELECT 1 FROM ${plan.name} WHERE ${where} LIMIT ${full ? 1 : 2}` : `UPDATE ${plan.name} SET ${set} WHERE ${where} LIMIT ${full ? 1 : 2}`;
-        out.push({ sql, expectRows: 1, rowIndex: r, kind: set === '' ? 'check' : 'update' });
+        const sql = (w: string): string => (set === '' ? `SELECT 1 FROM ${plan.name} WHERE ${w} LIMIT ${full ? 1 : 2}` : `UPDATE ${plan.name} SET ${set} WHERE ${w} LIMIT ${full ? 1 : 2}`);
+        out.push({ sql: sql(where), expectRows: 1, rowIndex: r, kind: set === '' ? 'check' : 'update', ...(relaxed === undefined ? {} : { relaxedSql: sql(relaxed) }) });
       }
       return out;
   }
@@ -177,8 +188,9 @@ function setClause(image: RowImage, plan: TablePlan, columns: readonly ColumnDef
   return s;
 }
 
-function matchClause(image: RowImage, plan: TablePlan, columns: readonly ColumnDef[]): { where: string; full: boolean } {
+function matchClause(image: RowImage, plan: TablePlan, columns: readonly ColumnDef[], relaxFloat: boolean): { where: string; full: boolean; relaxed: string | undefined } {
   const parts: string[] = [];
+  let relaxedParts: string[] | undefined;
   let full = true;
   for (let i = 0; i < columns.length; i++) {
     if (!plan.writable[i]) continue;
@@ -187,10 +199,21 @@ function matchClause(image: RowImage, plan: TablePlan, columns: readonly ColumnD
       full = false;
       continue;
     }
-    parts.push(renderMatch(plan.quoted[i]!, v, columns[i]!));
+    const exact = renderMatch(plan.quoted[i]!, v, columns[i]!);
+    parts.push(exact);
+    if (typeof v === 'number' && columns[i]!.type === MYSQL_TYPE_FLOAT && Number.isFinite(v) && v !== 0) {
+      const printed = Math.fround(Number(v.toPrecision(6)));
+      if (printed !== v && Number.isFinite(printed)) {
+        relaxedParts ??= parts.slice(0, -1);
+        relaxedParts.push(`(${exact} OR ${plan.quoted[i]!} = ${renderDouble(printed)})`);
+        continue;
+      }
+    }
+    relaxedParts?.push(exact);
   }
   if (parts.length === 0) {
     throw new PitrError(ERROR_CODES.BINLOG_UNSUPPORTED, `a before image of ${columns.length > 0 ? 'this table' : 'a table without columns'} carries no stored column to find the row by`);
   }
-  return { where: parts.join(' AND '), full };
+  const relaxed = relaxedParts?.join(' AND ');
+  return relaxFloat && relaxed !== undefined ? { where: relaxed, full, relaxed: undefined } : { where: parts.join(' AND '), full, relaxed };
 }

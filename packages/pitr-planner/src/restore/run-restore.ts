@@ -137,11 +137,12 @@ export async function runRestore(options: RunRestoreOptions): Promise<RestoreRes
     // Merged commits first; a merged group that fails is replayed again transaction by transaction
     // (with the schema history rebuilt up to its start), so the error names the exact transaction
     // and every transaction before it is committed.
+    const relaxFloatTables = new Set<string>();
     let from = { index: 0, pos: plan.replay.start.pos };
     let history = newHistory();
     let batched = true;
     for (;;) {
-      const applier = new BinlogApplier({ conn, triggers, onGroup, ...(batched ? { batch: BATCH } : {}) });
+      const applier = new BinlogApplier({ conn, triggers, onGroup, relaxFloatTables, onWarning: warn, ...(batched ? { batch: BATCH } : {}) });
       try {
         await readRange(from, history, true, (e) => applier.apply(e));
         await applier.finish();
