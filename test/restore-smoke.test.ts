@@ -65,6 +65,8 @@ describe('restore smoke: dump + binlogs → plan → restore to a time', () => {
         FOREIGN KEY (customer_id) REFERENCES shop.customers(id) ON DELETE CASCADE
       ) ENGINE=InnoDB;
       CREATE TABLE shop.audit (id INT AUTO_INCREMENT PRIMARY KEY, msg VARCHAR(100)) ENGINE=InnoDB;
+      CREATE TABLE shop.floats (id INT PRIMARY KEY, f FLOAT, n INT) ENGINE=InnoDB;
+      INSERT INTO shop.floats VALUES (1, 1.1754943508e-38, 0), (2, 0.1, 0);
       CREATE TRIGGER shop.orders_ai AFTER INSERT ON shop.orders FOR EACH ROW INSERT INTO shop.audit (msg) VALUES (CONCAT('order ', NEW.id));
       INSERT INTO shop.customers VALUES (1, 'Ada 😀', 10.50, 'café'), (2, 'Bob', 0, NULL), (3, 'Cy', 99.99, 'x');
       INSERT INTO shop.orders (customer_id, amount, f, ts) VALUES (1, 5.25, 0.5, '2026-01-01 00:00:00.123'), (2, 7, -0.5, NULL);
@@ -83,6 +85,7 @@ describe('restore smoke: dump + binlogs → plan → restore to a time', () => {
     const conn = await source.connect();
     await conn.query(`
       INSERT INTO shop.orders (customer_id, amount, f) VALUES (3, 1.5, 3.4028234e38), (3, 2.5, 0.1), (1, 9, 1.1754943508e-38);
+      UPDATE shop.floats SET n = n + 1;
       UPDATE shop.customers SET balance = balance + 1, name = CONCAT(name, '!') WHERE id IN (1, 3);
       BEGIN; INSERT INTO shop.customers VALUES (50, 'rolled back', 0, NULL); ROLLBACK;
       FLUSH BINARY LOGS;
@@ -166,12 +169,18 @@ describe('restore smoke: dump + binlogs → plan → restore to a time', () => {
       const server = await startServer({ binlog: false });
       targets.push(server);
       const at = new Date(phase1Second * 1000).toISOString();
-      const r = await pitr(at, ...files(), '--to', server.url);
+      const state = join(dir, 'state');
+      const r = await pitr(at, ...files(), '--to', server.url, '--state-dir', state);
       expect(r.stderr).not.toMatch(/error/);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/restored: \d+ dump statements/);
+      // mariadb-dump printed shop.floats' FLOATs with 6 digits: found by that value, then made exact by the binlog
+      expect(r.stderr).toMatch(/warning: shop\.floats: FLOAT values on the target differ/);
+      const recordPath = /recorded in (\S+\.json)/.exec(r.stdout)![1]!;
+      const record = JSON.parse(readFileSync(recordPath, 'utf8'));
+      expect(record).toMatchObject({ status: 'completed', target: { text: at }, to: expect.stringContaining(':***@'), result: { transactionsApplied: expect.any(Number) } });
       expect(await fingerprint(server, 'shop')).toEqual(atPhase1);
-      const again = await pitr('restore', 'latest', ...files(), '--to', server.url);
+      const again = await pitr('restore', 'latest', ...files(), '--to', server.url, '--state-dir', state);
       expect(again.code).toBe(1);
       expect(again.stderr).toMatch(/already has data in the databases this restore writes: shop/);
       expect(await fingerprint(server, 'shop')).toEqual(atPhase1);
@@ -183,8 +192,10 @@ describe('restore smoke: dump + binlogs → plan → restore to a time', () => {
       writeFileSync(drifted, readFileSync(dumpPath, 'utf8').replace("(3,'Cy',", "(3,'Cz',"));
       const server = await startServer({ binlog: false });
       targets.push(server);
-      const r = await pitr('restore', 'latest', '--dump', drifted, '--binlog-dir', source.binlogDir, '--to', server.url);
+      const r = await pitr('restore', 'latest', '--dump', drifted, '--binlog-dir', source.binlogDir, '--to', server.url, '--state-dir', join(dir, 'state'));
       expect(r.code).toBe(3);
+      const failed = JSON.parse(readFileSync(/recorded in (\S+\.json)/.exec(r.stderr)![1]!, 'utf8'));
+      expect(failed).toMatchObject({ status: 'failed', error: { code: 'DIVERGENCE' } });
       expect(r.stderr).toMatch(/divergence on shop\.customers: update of row \d found no row matching the before image/);
       expect(r.stderr).toMatch(/transaction 0-\d+-\d+ starting at mariadb-bin\.\d+:\d+/);
       expect(r.stderr).toMatch(/HINT: the source statement: UPDATE shop\.customers SET balance/);

@@ -1,141 +1,158 @@
 /**
- * `npm run demo`: start a throwaway MariaDB (binlog_row_metadata=FULL), run a small shop workload
- * (inserts, updates, deletes, DDL, a multi-statement transaction), then decode its binary log with
- * `pitr binlog decode`, as text and as NDJSON. The server is stopped and removed at the end.
+ * `npm run demo`: the main job end to end, on throwaway servers — the story of a bad DELETE:
+ *   1. a throwaway MariaDB "production" server with a shop database;
+ *   2. `pitr backup` into a fresh repository;
+ *   3. the business goes on (orders, payments, a schema change), and we note the time;
+ *   4. the disaster: an accidental `DELETE FROM shop.orders` without WHERE, and a dropped table;
+ *   5. `pitr plan <time>`: what a restore to just before the disaster keeps and loses;
+ *   6. `pitr restore <time> --to <a second throwaway server>`;
+ *   7. proof: every table on the restored server equals production as it was at that time.
+ * Both servers and the repository are removed at the end.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Connection } from 'mysql2/promise';
-import { startServer } from './server.js';
+import { startServer, type TestServer } from './server.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cliBin = join(repoRoot, 'packages', 'cli', 'dist', 'bin.js');
-const TEXT_LINES = 120;
-const JSON_LINES = 8;
+const TABLES = ['customers', 'orders', 'payments'];
 
 function heading(text: string): void {
   process.stdout.write(`\n== ${text}\n`);
 }
 
-/** The shop workload; each step is printed as it runs. */
-async function shopWorkload(conn: Connection): Promise<void> {
-  const steps: [string, string][] = [
-    ['create the shop', 'CREATE DATABASE shop'],
-    [
-      'create tables customers and orders',
-      `CREATE TABLE shop.customers (
-         id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
-         name VARCHAR(100) NOT NULL,
-         email VARCHAR(200) NOT NULL UNIQUE,
-         created_at DATETIME(6) NOT NULL
-       ) ENGINE=InnoDB;
-       CREATE TABLE shop.orders (
-         id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-         customer_id INT UNSIGNED NOT NULL,
-         total DECIMAL(10,2) NOT NULL,
-         status ENUM('new','paid','shipped','cancelled') NOT NULL DEFAULT 'new',
-         note TEXT NULL,
-         placed_at TIMESTAMP(3) NOT NULL,
-         FOREIGN KEY (customer_id) REFERENCES shop.customers (id)
-       ) ENGINE=InnoDB`,
-    ],
-    [
-      'insert 3 customers (one multi-row INSERT)',
-      `INSERT INTO shop.customers (name, email, created_at) VALUES
-         ('Ada Lovelace', 'ada@example.com', '2026-05-25 09:00:00.000001'),
-         ('Grace Hopper', 'grace@example.com', '2026-05-25 09:05:00.250000'),
-         ('Zoë Ünal 🚀', 'zoe@example.com', '2026-05-25 09:10:00.999999')`,
-    ],
-    [
-      'insert 4 orders',
-      `INSERT INTO shop.orders (customer_id, total, status, note, placed_at) VALUES
-         (1, 19.99, 'new', NULL, '2026-05-25 10:00:00.123'),
-         (1, 250.00, 'new', 'gift wrap, please', '2026-05-25 10:01:00.000'),
-         (2, 0.50, 'new', 'it''s a "test" order', '2026-05-25 10:02:00.500'),
-         (3, 1234567.89, 'new', NULL, '2026-05-25 10:03:00.999')`,
-    ],
-    [
-      'pay and ship orders in one transaction',
-      `START TRANSACTION;
-       UPDATE shop.orders SET status = 'paid' WHERE id IN (1, 2);
-       UPDATE shop.orders SET status = 'shipped', note = CONCAT(COALESCE(note, ''), ' [shipped]') WHERE id = 1;
-       COMMIT`,
-    ],
-    ['cancel and delete an order', "UPDATE shop.orders SET status = 'cancelled' WHERE id = 3; DELETE FROM shop.orders WHERE id = 3"],
-    ['add a column (DDL)', 'ALTER TABLE shop.customers ADD COLUMN loyalty_points INT NOT NULL DEFAULT 0'],
-    ['give everyone loyalty points', 'UPDATE shop.customers SET loyalty_points = id * 10'],
-    ['rotate the binlog', 'FLUSH BINARY LOGS'],
-    ['a customer leaves', 'DELETE FROM shop.orders WHERE customer_id = 3; DELETE FROM shop.customers WHERE id = 3'],
-  ];
+async function run(conn: Connection, steps: [string, string][]): Promise<void> {
   for (const [what, sql] of steps) {
     await conn.query(sql);
     process.stdout.write(`  - ${what}\n`);
   }
 }
 
-function runCli(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cliBin, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+/** `pitr …` as a user types it; output shown indented. */
+function pitr(args: string[], show = true): { code: number | null; stdout: string; stderr: string } {
+  process.stdout.write(`\n  $ pitr ${args.map((a) => (/[\s"]/.test(a) ? JSON.stringify(a) : a)).join(' ')}\n`);
+  const r = spawnSync(process.execPath, [cliBin, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PITR_PASSWORD: 'pitr' } });
+  if (show) {
+    const out = `${r.stderr ?? ''}${r.stdout ?? ''}`.replace(/\n$/, '');
+    if (out !== '') process.stdout.write(`${out.split('\n').map((l) => `    ${l}`).join('\n')}\n`);
+  }
   return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
-function printLimited(text: string, maxLines: number): void {
-  const lines = text.replace(/\n$/, '').split('\n');
-  process.stdout.write(`${lines.slice(0, maxLines).join('\n')}\n`);
-  if (lines.length > maxLines) process.stdout.write(`… (${lines.length - maxLines} more lines)\n`);
+/** A passwordless URL (the password comes from PITR_PASSWORD, as it should in real use). */
+function urlOf(server: TestServer): string {
+  return `mysql://${server.user}@${server.host}:${server.port}/`;
+}
+
+/** Per table: row count and CHECKSUM TABLE. */
+async function tableState(server: TestServer): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const t of TABLES) {
+    const exists = await server.query<unknown[]>(`SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop' AND TABLE_NAME = ?`, [t]);
+    if (exists.length === 0) {
+      out[t] = '(table does not exist)';
+      continue;
+    }
+    const [c] = await server.query<{ n: string }[]>(`SELECT COUNT(*) AS n FROM shop.${t}`);
+    const [k] = await server.query<{ Checksum: string }[]>(`CHECKSUM TABLE shop.${t}`);
+    out[t] = `${c!.n} rows, checksum ${k!.Checksum}`;
+  }
+  return out;
+}
+
+function printState(state: Record<string, string>): void {
+  for (const [t, s] of Object.entries(state)) process.stdout.write(`    shop.${t.padEnd(10)} ${s}\n`);
+}
+
+async function nextSecond(): Promise<number> {
+  const now = Date.now();
+  const sec = Math.floor(now / 1000);
+  await new Promise((r) => setTimeout(r, (sec + 1) * 1000 - now + 50));
+  return sec;
 }
 
 async function main(): Promise<number> {
-  heading('starting a throwaway MariaDB (binlog_row_metadata=FULL, time zone +00:00)');
-  const started = Date.now();
-  const server = await startServer({ binlogRowMetadata: 'FULL', timeZone: '+00:00' });
+  if (!existsSync(cliBin)) {
+    process.stdout.write(`${cliBin} is missing: build first (npx tsc -b)\n`);
+    return 1;
+  }
+  const work = mkdtempSync(join(tmpdir(), 'pitr-demo-'));
+  const repo = join(work, 'repo');
+  let production: TestServer | undefined;
+  let spare: TestServer | undefined;
   try {
-    process.stdout.write(`  ${server.url} (pid ${server.pid}, ready in ${Date.now() - started} ms, files in ${server.baseDir})\n`);
+    heading('1. a throwaway MariaDB plays production (binlog on, ROW format, MariaDB defaults otherwise)');
+    production = await startServer({ timeZone: '+00:00', maxBinlogSize: 64 * 1024 });
+    process.stdout.write(`  ${urlOf(production)}  (binlogs in ${production.binlogDir})\n`);
+    const conn = await production.connect();
+    await run(conn, [
+      ['create the shop', 'CREATE DATABASE shop'],
+      [
+        'tables customers, orders (FK), payments, with a trigger that keeps order totals paid',
+        `CREATE TABLE shop.customers (id INT UNSIGNED AUTO_INCREMENT PRIMARY KEY, name VARCHAR(100) NOT NULL, email VARCHAR(200) NOT NULL UNIQUE) ENGINE=InnoDB;
+         CREATE TABLE shop.orders (id BIGINT AUTO_INCREMENT PRIMARY KEY, customer_id INT UNSIGNED NOT NULL, total DECIMAL(10,2) NOT NULL, paid DECIMAL(10,2) NOT NULL DEFAULT 0,
+           status ENUM('new','paid','shipped') NOT NULL DEFAULT 'new', placed_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+           FOREIGN KEY (customer_id) REFERENCES shop.customers (id) ON DELETE CASCADE) ENGINE=InnoDB;
+         CREATE TABLE shop.payments (id BIGINT AUTO_INCREMENT PRIMARY KEY, order_id BIGINT NOT NULL, amount DECIMAL(10,2) NOT NULL) ENGINE=InnoDB;
+         CREATE TRIGGER shop.payment_ai AFTER INSERT ON shop.payments FOR EACH ROW UPDATE shop.orders SET paid = paid + NEW.amount WHERE id = NEW.order_id`,
+      ],
+      [
+        'three customers and their first orders',
+        `INSERT INTO shop.customers (name, email) VALUES ('Ada Lovelace', 'ada@example.com'), ('Grace Hopper', 'grace@example.com'), ('Zoë Ünal 🚀', 'zoe@example.com');
+         INSERT INTO shop.orders (customer_id, total) VALUES (1, 19.99), (1, 250.00), (2, 0.50), (3, 1234567.89)`,
+      ],
+    ]);
 
-    heading('running the shop workload');
-    const conn = await server.connect();
-    try {
-      await shopWorkload(conn);
-      const [rows] = await conn.query(
-        'SELECT (SELECT COUNT(*) FROM shop.customers) AS customers, (SELECT COUNT(*) FROM shop.orders) AS orders',
-      );
-      const counts = (rows as { customers: string; orders: string }[])[0];
-      process.stdout.write(`  now: ${counts?.customers} customers, ${counts?.orders} orders\n`);
-    } finally {
-      await conn.end();
-    }
-    await server.flushLogs();
-    const files = await server.binlogFiles();
-    // The last file was just opened by FLUSH and holds no data yet; the demo decodes the others.
-    const withData = files.slice(0, -1);
-    process.stdout.write(`  binlog files: ${withData.map((f) => relative(server.baseDir, f)).join(', ')}\n`);
+    heading('2. the nightly backup');
+    const backup = pitr(['backup', '--source', urlOf(production), '--repo', repo, '--databases', 'shop']);
+    if (backup.code !== 0) return 1;
 
-    if (!existsSync(cliBin)) {
-      heading('pitr binlog decode');
-      process.stdout.write(`  ${relative(repoRoot, cliBin)} is missing: build first (npx tsc -b)\n`);
-      return 1;
-    }
+    heading('3. the business goes on');
+    await run(conn, [
+      ['new orders', "INSERT INTO shop.orders (customer_id, total) VALUES (2, 42.00), (3, 7.25), (1, 99.90)"],
+      ['payments (the trigger updates orders.paid)', 'INSERT INTO shop.payments (order_id, amount) VALUES (1, 19.99), (2, 100.00), (5, 42.00)'],
+      ['ship paid orders, in one transaction', "START TRANSACTION; UPDATE shop.orders SET status = 'paid' WHERE paid >= total; UPDATE shop.orders SET status = 'shipped' WHERE id = 1; COMMIT"],
+      ['a schema change', 'ALTER TABLE shop.customers ADD COLUMN vip BOOLEAN NOT NULL DEFAULT FALSE'],
+      ['Ada becomes a VIP', "UPDATE shop.customers SET vip = TRUE WHERE email = 'ada@example.com'"],
+    ]);
+    const goodSecond = await nextSecond();
+    const goodTime = new Date(goodSecond * 1000).toISOString().replace('T', ' ').replace('.000Z', '');
+    const before = await tableState(production);
+    process.stdout.write(`  all is well at ${goodTime} UTC:\n`);
+    printState(before);
 
-    heading(`pitr binlog decode ${withData.map((f) => relative(server.baseDir, f)).join(' ')}  (text, like mariadb-binlog -vv)`);
-    const text = runCli(['binlog', 'decode', ...withData]);
-    if (text.code !== 0 || text.stdout.trim() === '') {
-      process.stdout.write(`  pitr binlog decode failed (exit ${text.code})${text.stderr.trim() ? `:\n${text.stderr.trim()}` : ''}\n`);
-      return 1;
-    }
-    printLimited(text.stdout, TEXT_LINES);
+    heading('4. the disaster');
+    await run(conn, [
+      ['someone runs DELETE without a WHERE', 'DELETE FROM shop.orders'],
+      ['and drops a table for good measure', 'DROP TABLE shop.payments'],
+    ]);
+    await conn.end();
+    printState(await tableState(production));
 
-    heading(`pitr binlog decode … --json  (NDJSON, first ${JSON_LINES} lines)`);
-    const json = runCli(['binlog', 'decode', ...withData, '--json']);
-    if (json.code !== 0) {
-      process.stdout.write(`  --json failed (exit ${json.code}):\n${json.stderr.trim()}\n`);
-      return 1;
-    }
-    printLimited(json.stdout, JSON_LINES);
-    return 0;
+    heading(`5. what would a restore to ${goodTime} UTC do? (writes nothing)`);
+    const source = ['--repo', repo, '--binlog-dir', production.binlogDir];
+    const plan = pitr(['plan', goodTime, '--tz', 'UTC', ...source]);
+    if (plan.code !== 0) return 1;
+
+    heading('6. restore onto a spare server');
+    spare = await startServer({ timeZone: '+00:00' });
+    const restore = pitr(['restore', goodTime, '--tz', 'UTC', ...source, '--to', urlOf(spare)]);
+    if (restore.code !== 0) return 1;
+
+    heading('7. proof: the spare server holds exactly what production held at that moment');
+    const after = await tableState(spare);
+    printState(after);
+    const same = TABLES.every((t) => before[t] === after[t]);
+    process.stdout.write(same ? '  every table matches production before the disaster (row counts and CHECKSUM TABLE)\n' : '  MISMATCH: the restore is not what production held\n');
+    return same ? 0 : 1;
   } finally {
-    await server.stop();
-    heading('stopped the throwaway server and removed its files');
+    await Promise.all([production?.stop(), spare?.stop()]);
+    rmSync(work, { recursive: true, force: true });
+    heading('stopped the throwaway servers and removed their files and the repository');
   }
 }
 

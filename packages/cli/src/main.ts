@@ -4,9 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { isPitrError, type PitrError } from '@pitr/core';
+import { backup } from './commands/backup.js';
 import { binlogDecode } from './commands/binlog-decode.js';
+import { expire } from './commands/expire.js';
+import { list } from './commands/list.js';
 import { plan } from './commands/plan.js';
 import { restore } from './commands/restore.js';
+import { verify } from './commands/verify.js';
 import { EXIT, EXIT_CODE_BY_ERROR, type ExitCode } from './exit-codes.js';
 import { renderCommandHelp, renderGroupHelp, renderMainHelp } from './help.js';
 import type { CliIo } from './io.js';
@@ -22,6 +26,10 @@ const HANDLERS: Record<CommandName, CommandHandler> = {
   'binlog decode': binlogDecode,
   plan,
   restore,
+  backup,
+  list,
+  verify,
+  expire,
 };
 
 /** Runs the CLI with the given argv (without node and script) and returns the exit code. */

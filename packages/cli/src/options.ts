@@ -88,6 +88,7 @@ export const OPTIONS = {
     type: 'string',
     valueName: 'DIR',
     summary: 'the pitr repository (backups, archived binlogs, catalog)',
+    details: ['For plan and restore: the newest completed backup whose snapshot lies at or before the target is used; until pitr archive exists, give the binlogs with --binlog-dir.'],
   },
   dump: {
     type: 'string',
@@ -114,9 +115,45 @@ export const OPTIONS = {
     type: 'boolean',
     summary: 'print the plan (like pitr plan) and write nothing',
   },
+  'state-dir': {
+    type: 'string',
+    valueName: 'DIR',
+    defaultText: './.pitr',
+    summary: 'where a restore from files (--dump/--binlog-dir) records itself (DIR/restores/<id>.json)',
+  },
   force: {
     type: 'boolean',
     summary: 'restore although the target databases already hold tables (not implemented yet: refused)',
+  },
+  source: {
+    type: 'string',
+    valueName: 'URL',
+    summary: 'the server to back up: mysql://user[:password]@host[:port]/ or mysql://user@localhost/?socket=PATH',
+    details: [
+      'Better than a password in the URL: PITR_PASSWORD. The password is never printed, and the dump tool gets it only through a private 0600 option file (--defaults-extra-file), never on its command line.',
+    ],
+  },
+  databases: {
+    type: 'string',
+    valueName: 'a,b',
+    defaultText: 'every database, mysql (users, grants) included, but information_schema, performance_schema and sys (--all-databases)',
+    summary: 'back up only these databases (comma-separated)',
+  },
+  'exclude-tables': {
+    type: 'string',
+    valueName: 'db.t,...',
+    summary: 'leave these tables out of the backup (comma-separated db.table; mariadb-dump --ignore-table)',
+  },
+  keep: {
+    type: 'integer',
+    valueName: 'N',
+    min: 1,
+    summary: 'keep the newest N completed backups, remove older ones',
+  },
+  'keep-days': {
+    type: 'integer',
+    valueName: 'D',
+    summary: 'keep the completed backups that ended within the last D days, remove older ones',
   },
   'verify-checksum': {
     type: 'boolean',
@@ -200,7 +237,7 @@ export const COMMANDS = {
       'pitr TARGET … is short for pitr restore TARGET ….',
     ],
     positionals: [{ name: 'target', valueName: 'TARGET', summary: 'the moment to restore to (as for pitr plan)', variadic: false, required: true }],
-    options: ['to', 'dump', 'binlog-dir', 'repo', 'tz', 'exclusive', 'dry-run', 'force', 'json'],
+    options: ['to', 'dump', 'binlog-dir', 'repo', 'tz', 'exclusive', 'dry-run', 'force', 'state-dir', 'json'],
     optionText: {
       json: { summary: 'print the result (or with --dry-run the plan) as JSON' },
       tz: { summary: 'time zone of a wall-clock TARGET ("2026-05-25 14:30"): an IANA name (Europe/Berlin) or an offset (+02:00); the plan prints the resolved UTC instant' },
@@ -243,17 +280,82 @@ export const COMMANDS = {
       },
     ],
   },
+  backup: {
+    path: ['backup'],
+    summary: 'take a full logical backup (dump + binlog coordinates) into a repository',
+    description: [
+      "Runs the server's own dump tool (mariadb-dump, or MySQL's mysqldump) with the flags a point-in-time base needs: one consistent snapshot (--single-transaction), its binlog position and GTID, routines, triggers, events, binary data as hex. The output is streamed through gzip into DIR/backups/<id>/dump.sql.gz with a SHA-256 computed on the fly, then read back (completion trailer, coordinates) and cataloged with the server, databases, tables with row estimates, who ran it and how long it took.",
+      'DIR is created when it does not exist or is an empty directory. The repository is locked while the backup writes; a failed attempt is recorded as failed with its error, and its partial file is removed. Bad credentials, an unknown database or a server without binlog stop before anything is written.',
+      "Exactness: mariadb-dump prints FLOAT with 6 significant digits; for tables with FLOAT columns the backup adds statements to the dump that restore the exact values (read in a snapshot opened while commits pause for a moment). ENUM/SET members with 4-byte characters, which no dump can represent, are reported as warnings.",
+    ],
+    positionals: [],
+    options: ['source', 'repo', 'databases', 'exclude-tables', 'json'],
+    optionText: {
+      repo: { summary: 'the pitr repository; created when DIR does not exist or is empty' },
+      json: { summary: 'print the backup record (and any warnings) as JSON' },
+    },
+    examples: [
+      { command: 'PITR_PASSWORD=… pitr backup --source mysql://backup@db1:3306/ --repo /backups/db1', summary: 'back up every database of db1' },
+      {
+        command: 'pitr backup --source mysql://root@localhost/?socket=/run/mysqld/mysqld.sock --repo /backups/db1 --databases shop,crm --exclude-tables shop.sessions',
+        summary: 'two databases over the local socket, without a scratch table',
+      },
+    ],
+  },
+  list: {
+    path: ['list'],
+    summary: "show a repository's backups and the restorable windows",
+    description: [
+      'Lists every backup, oldest first: state (completed, failed, running, or interrupted when its process is gone), start time, duration, size, binlog coordinates and GTID, server. Then the restorable windows: each completed backup is a point a restore can start from.',
+      'The binlog archive (pitr archive) is not implemented yet, so a window ends at its backup\'s snapshot; the output says so.',
+    ],
+    positionals: [],
+    options: ['repo', 'json'],
+    optionText: { json: { summary: 'print the backups (their records plus state), windows and archive status as JSON' } },
+    examples: [
+      { command: 'pitr list --repo /backups/db1', summary: 'what can be restored from this repository' },
+      { command: 'pitr list --repo /backups/db1 --json | jq -r \'.backups[] | select(.state=="completed") | .id\'', summary: 'the ids of the completed backups' },
+    ],
+  },
+  verify: {
+    path: ['verify'],
+    summary: 'check every backup of a repository: checksum, gzip, completion trailer, coordinates',
+    description: [
+      'Reads each completed backup in full (streamed): its size and SHA-256 against the record, the whole gzip stream, the `-- Dump completed` trailer and the binlog coordinates against the record. Every problem is listed; the exit code is 3 when there is any.',
+      'Also reported, as warnings: interrupted backups and leftover temporary files (.pitr-tmp-*) of interrupted writers.',
+    ],
+    positionals: [],
+    options: ['repo', 'json'],
+    optionText: { json: { summary: 'print the result per backup (checks and problems) as JSON' } },
+    examples: [
+      { command: 'pitr verify --repo /backups/db1 || alert "backup repository damaged"', summary: 'a nightly integrity check (exit code 3 on any problem)' },
+    ],
+  },
+  expire: {
+    path: ['expire'],
+    summary: 'remove the oldest backups beyond a retention policy',
+    description: [
+      'Keeps the newest N completed backups (--keep) or those of the last D days (--keep-days), and removes older completed backups: the dump first, the catalog record last, under the repository lock. The newest completed backup is never removed; failed and interrupted records are left alone.',
+      'Archived binlogs are not pruned yet: the binlog archive is not implemented.',
+    ],
+    positionals: [],
+    options: ['repo', 'keep', 'keep-days', 'dry-run', 'json'],
+    optionText: {
+      'dry-run': { summary: 'show which backups would be removed; remove nothing' },
+      json: { summary: 'print the removed and kept backups as JSON' },
+    },
+    examples: [
+      { command: 'pitr expire --repo /backups/db1 --keep 7', summary: 'keep the newest seven backups' },
+      { command: 'pitr expire --repo /backups/db1 --keep-days 14 --dry-run', summary: 'see what a 14-day retention would remove' },
+    ],
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof COMMANDS;
 
 /** Commands in DESIGN.md that are not implemented yet; help says so instead of pretending. */
 export const COMING_COMMANDS: readonly string[] = [
-  'backup',
   'archive',
-  'list',
-  'verify',
-  'expire',
   'restore-table',
   'history',
   'find',

@@ -13,16 +13,36 @@ export type {
   BackupCoordinates,
   BackupDumpTool,
   BackupWho,
+  BackupScope,
+  BackupFloatFixups,
 } from './catalog/backup-record.js';
 export {
   startBackupRecord,
   completeBackupRecord,
   failBackupRecord,
+  deleteBackup,
   readBackupRecord,
   listBackups,
   compareBackupRecords,
 } from './catalog/catalog.js';
-export type { CatalogRepo, CatalogLock, StartBackupOptions, CompleteBackupOptions, ListBackupsOptions } from './catalog/catalog.js';
+export type {
+  CatalogRepo,
+  CatalogLock,
+  StartBackupOptions,
+  CompleteBackupOptions,
+  FailBackupOptions,
+  ListBackupsOptions,
+} from './catalog/catalog.js';
+
+// backups: take, list, verify, expire
+export { takeBackup } from './backup/take-backup.js';
+export type { TakeBackupOptions, TakeBackupResult, BackupProgress } from './backup/take-backup.js';
+export { listRepo, ARCHIVE_NOT_IMPLEMENTED } from './backup/list-repo.js';
+export type { RepoListing, BackupListEntry, BackupState, RestorableWindow, WindowEnd, ArchiveStatus } from './backup/list-repo.js';
+export { verifyRepo } from './backup/verify-repo.js';
+export type { RepoVerification, BackupVerification, BackupChecks, VerifyRepoOptions } from './backup/verify-repo.js';
+export { expireBackups, selectExpired } from './backup/expire-backups.js';
+export type { ExpirePolicy, ExpireOptions, ExpireResult } from './backup/expire-backups.js';
 
 // plan: what a restore would do, computed and validated before anything is written
 export { buildPlan, PLAN_VERSION, isoUs } from './plan/plan.js';
@@ -36,3 +56,5 @@ export type { Transaction, TableCounts, Operation } from './plan/transactions.js
 // restore: run a plan onto a target server
 export { runRestore } from './restore/run-restore.js';
 export type { RunRestoreOptions, RestoreResult, RestoreProgress } from './restore/run-restore.js';
+export { startRestoreRecord, RESTORE_RECORD_VERSION } from './restore/restore-record.js';
+export type { RestoreRecord } from './restore/restore-record.js';

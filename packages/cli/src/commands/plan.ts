@@ -24,12 +24,16 @@ export function restoreTargetArgs(ctx: Pick<CommandContext, 'positionals' | 'val
   const dump = typeof v.dump === 'string' ? v.dump : undefined;
   const binlogDir = typeof v['binlog-dir'] === 'string' ? v['binlog-dir'] : undefined;
   if (typeof v.repo === 'string') {
-    throw new PitrError('USAGE', 'restoring from a --repo needs its binlog archive (pitr archive), which is not implemented yet', {
-      hints: ['give the backup and binlogs as files: --dump FILE.sql[.gz] --binlog-dir DIR'],
-    });
+    if (dump !== undefined) throw new PitrError('USAGE', '--repo and --dump are two different sources: give one', { hints: ['--repo DIR takes the newest suitable backup of the repository; --dump FILE a dump file'] });
+    if (binlogDir === undefined) {
+      throw new PitrError('USAGE', '--repo needs --binlog-dir for now: the repository\'s own binlog archive (pitr archive) is not implemented yet', {
+        hints: ['give the directory holding the server\'s binlog files: --binlog-dir DIR'],
+      });
+    }
+    return { target, source: { kind: 'repo', repo: v.repo, binlogDir } };
   }
   if (dump === undefined || binlogDir === undefined) {
-    throw new PitrError('USAGE', `${dump === undefined ? '--dump' : '--binlog-dir'} is missing: the SOURCE is --dump FILE.sql[.gz] --binlog-dir DIR`, {
+    throw new PitrError('USAGE', `${dump === undefined ? '--dump' : '--binlog-dir'} is missing: the SOURCE is --repo DIR --binlog-dir DIR, or --dump FILE.sql[.gz] --binlog-dir DIR`, {
       hints: ['the dump must carry its binlog coordinates (mariadb-dump --master-data=2 --gtid, mysqldump --source-data=2)'],
     });
   }

@@ -2,8 +2,9 @@
  * `pitr restore TARGET SOURCE --to URL` (and `pitr TARGET …`): plans, validates, and only then
  * writes — the dump, then the binlog replay up to the target. `--dry-run` prints the plan and stops.
  */
-import { PitrError, redactUrl } from '@pitr/core';
-import { renderPlan, runRestore } from '@pitr/pitr-planner';
+import { PitrError, redactUrl, repoLayout } from '@pitr/core';
+import { join } from 'node:path';
+import { renderPlan, runRestore, startRestoreRecord, type RestoreResult } from '@pitr/pitr-planner';
 import type { CommandContext } from '../command-context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { planWithProgress, restoreTargetArgs } from './plan.js';
@@ -30,7 +31,12 @@ export async function restore(ctx: CommandContext): Promise<ExitCode> {
   log(`pitr: restoring to ${plan.target.description}`);
   log(`pitr: onto ${redactUrl(to!)}: dump ${plan.backup.path}, then ${plan.replay.transactions} transactions from ${plan.binlogs.length} binlog file(s)`);
   const t0 = Date.now();
-  const result = await runRestore({
+  const stateDir = typeof ctx.values['state-dir'] === 'string' ? ctx.values['state-dir'] : '.pitr';
+  const recordsDir = args.source.kind === 'repo' ? repoLayout(args.source.repo).restoresDir : join(stateDir, 'restores');
+  const record = await startRestoreRecord(recordsDir, plan, to!);
+  let result: RestoreResult;
+  try {
+    result = await runRestore({
     plan,
     to: to!,
     env: ctx.env,
@@ -45,10 +51,18 @@ export async function restore(ctx: CommandContext): Promise<ExitCode> {
       const rate = p.phase === 'replay' && secs > 0 ? `, ${Math.round(p.transactions / secs)} transactions/s` : '';
       io.stderr.write(`\r\x1b[K${p.phase}${pct}, ${p.transactions}/${plan.replay.transactions} transactions${rate}`);
     },
-  });
+    });
+  } catch (e) {
+    if (tty) io.stderr.write('\r\x1b[K');
+    await record.finish(null, e).catch(() => undefined);
+    log(`pitr: the restore failed; recorded in ${record.path}`);
+    throw e;
+  }
+  await record.finish(result, null);
   if (tty) io.stderr.write('\r\x1b[K');
   const summary = {
     status: 'completed',
+    restoreId: record.record.id,
     target: plan.target.description,
     planDigest: plan.digest,
     ...result,
@@ -60,7 +74,7 @@ export async function restore(ctx: CommandContext): Promise<ExitCode> {
         `restored: ${result.statementsLoaded} dump statements (${(result.loadMs / 1000).toFixed(1)} s), ${result.transactionsApplied} transactions / ${result.rowsApplied} row changes replayed (${(result.replayMs / 1000).toFixed(1)} s), ${result.triggersCreated} trigger(s) created`,
         `GTID position of the target: ${result.gtidPosition ?? '(not set)'}`,
         `the replay was ${result.writesToTargetBinlog ? '' : 'not '}written to the target's own binlog`,
-        `done in ${(result.durationMs / 1000).toFixed(1)} s`,
+        `done in ${(result.durationMs / 1000).toFixed(1)} s; recorded in ${record.path}`,
         '',
       ].join('\n'),
     );

@@ -54,6 +54,30 @@ export interface BackupWho {
   /** OS user that ran pitr. */
   user: string;
   host: string;
+  /**
+   * Process id of the pitr that wrote the record: a `running` record whose process is gone (same
+   * host) was interrupted. Absent in records written before it existed.
+   */
+  pid?: number;
+}
+
+/** What the user asked to back up (the dump's own databases are in `databases`). */
+export interface BackupScope {
+  /** `all` (mariadb-dump --all-databases) or the databases named by --databases. */
+  databases: 'all' | string[];
+  /** `db.table` names left out (--exclude-tables → --ignore-table). */
+  excludeTables: string[];
+}
+
+/**
+ * FLOAT columns whose values mariadb-dump prints with 6 significant digits and that the backup
+ * restores exactly with statements appended to each table's data (see backup/float-fixups.ts).
+ */
+export interface BackupFloatFixups {
+  /** `db.table` names that received exact-value statements. */
+  tables: string[];
+  /** Rows whose FLOAT values the dump alone would have changed. */
+  rows: number;
 }
 
 export interface BackupRecord {
@@ -80,6 +104,11 @@ export interface BackupRecord {
   who: BackupWho;
   /** Why it failed (status failed). */
   error?: string;
+  /** What was asked for (databases, exclusions). */
+  scope?: BackupScope;
+  /** Things the backup cannot restore exactly or that need attention (ENUM members, FLOAT, …). */
+  warnings?: string[];
+  floatFixups?: BackupFloatFixups;
 }
 
 const BACKUP_ID_RE = /^(\d{8})T(\d{6})Z-[0-9a-f]{4}$/;
@@ -130,7 +159,9 @@ export function parseBackupRecord(value: unknown, path: string): BackupRecord {
     }),
     who: (() => {
       const w = r.object(o['who'], 'who');
-      return { user: r.string(w, 'user'), host: r.string(w, 'host') };
+      const who: BackupWho = { user: r.string(w, 'user'), host: r.string(w, 'host') };
+      if (w['pid'] !== undefined) who.pid = r.integer(w, 'pid');
+      return who;
     })(),
   };
   if (record.recordVersion > BACKUP_RECORD_VERSION) {
@@ -160,13 +191,23 @@ export function parseBackupRecord(value: unknown, path: string): BackupRecord {
     record.dumpTool = {
       name: r.string(t, 'name'),
       version: r.string(t, 'version'),
-      flags: r.array(t, 'flags').map((f, i): string => {
-        if (typeof f !== 'string') r.fail(`dumpTool.flags[${i}]`, 'a string');
-        return f;
-      }),
+      flags: r.strings(t, 'flags', 'dumpTool.flags'),
     };
   }
   if (o['error'] !== undefined) record.error = r.string(o, 'error');
+  if (o['scope'] !== undefined) {
+    const sc = r.object(o['scope'], 'scope');
+    const dbs = sc['databases'];
+    record.scope = {
+      databases: dbs === 'all' ? 'all' : r.strings(sc, 'databases', 'scope.databases'),
+      excludeTables: r.strings(sc, 'excludeTables', 'scope.excludeTables'),
+    };
+  }
+  if (o['warnings'] !== undefined) record.warnings = r.strings(o, 'warnings', 'warnings');
+  if (o['floatFixups'] !== undefined) {
+    const f = r.object(o['floatFixups'], 'floatFixups');
+    record.floatFixups = { tables: r.strings(f, 'tables', 'floatFixups.tables'), rows: r.integer(f, 'rows') };
+  }
   if (status === 'completed') {
     for (const field of ['endedAt', 'durationMs', 'sizeBytes', 'sha256', 'coordinates'] as const) {
       if (record[field] === undefined) r.fail(field, 'present in a completed record');
@@ -207,6 +248,13 @@ class Reader {
     const v = o[field];
     if (!Array.isArray(v)) this.fail(field, 'an array');
     return v;
+  }
+
+  strings(o: Record<string, unknown>, field: string, label: string): string[] {
+    return this.array(o, field).map((v, i): string => {
+      if (typeof v !== 'string') this.fail(`${label}[${i}]`, 'a string');
+      return v;
+    });
   }
 
   oneOf<T extends string>(o: Record<string, unknown>, field: string, allowed: readonly T[]): T {

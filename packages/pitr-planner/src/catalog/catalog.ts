@@ -1,6 +1,6 @@
-import { mkdir, readdir, rmdir } from 'node:fs/promises';
+import { mkdir, readdir, rmdir, unlink } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
-import { compareBinlogFileNames, ERROR_CODES, isPitrError, PitrError } from '@pitr/core';
+import { compareBinlogFileNames, ERROR_CODES, isPitrError, PitrError, syncDirectory } from '@pitr/core';
 import {
   BACKUP_RECORD_VERSION,
   newBackupId,
@@ -11,7 +11,9 @@ import type {
   BackupCoordinates,
   BackupDatabase,
   BackupDumpTool,
+  BackupFloatFixups,
   BackupRecord,
+  BackupScope,
   BackupServer,
   BackupTrigger,
   BackupWho,
@@ -49,7 +51,9 @@ export interface StartBackupOptions {
   dumpTool?: BackupDumpTool;
   /** What is about to be dumped; completeBackupRecord may replace it with row estimates. */
   databases?: BackupDatabase[];
-  /** Default: the OS user and host name of this process. */
+  /** What the user asked for (databases, exclusions). */
+  scope?: BackupScope;
+  /** Default: the OS user, host name and pid of this process. */
   who?: BackupWho;
   /** Default: now. */
   startedAt?: Date;
@@ -63,8 +67,17 @@ export interface CompleteBackupOptions {
   sha256: string;
   databases?: BackupDatabase[];
   server?: BackupServer;
+  dumpTool?: BackupDumpTool;
+  warnings?: string[];
+  floatFixups?: BackupFloatFixups;
   /** Default: now. */
   endedAt?: Date;
+}
+
+export interface FailBackupOptions {
+  /** Default: now. */
+  endedAt?: Date;
+  warnings?: string[];
 }
 
 /**
@@ -103,6 +116,7 @@ export async function startBackupRecord(repo: CatalogRepo, lock: CatalogLock, op
   };
   if (options.server !== undefined) record.server = options.server;
   if (options.dumpTool !== undefined) record.dumpTool = options.dumpTool;
+  if (options.scope !== undefined) record.scope = options.scope;
   try {
     await repo.writeJson(repo.layout.backupRecordFile(id), record);
   } catch (e) {
@@ -134,21 +148,29 @@ export async function completeBackupRecord(
   };
   if (options.databases !== undefined) done.databases = options.databases;
   if (options.server !== undefined) done.server = options.server;
+  if (options.dumpTool !== undefined) done.dumpTool = options.dumpTool;
+  if (options.warnings !== undefined && options.warnings.length > 0) done.warnings = options.warnings;
+  if (options.floatFixups !== undefined) done.floatFixups = options.floatFixups;
   // Validate before writing: a completed record is what plans trust.
   parseBackupRecord(done, repo.layout.backupRecordFile(id));
   await repo.writeJson(repo.layout.backupRecordFile(id), done);
   return done;
 }
 
-/** Marks a running backup failed. `error` is a PitrError/Error (its message is kept) or a text. */
+/**
+ * Marks a running backup failed. `error` is a PitrError/Error (its message is kept) or a text; the
+ * caller removes secrets from it first. The last argument is the end time or FailBackupOptions.
+ */
 export async function failBackupRecord(
   repo: CatalogRepo,
   lock: CatalogLock,
   id: string,
   error: unknown,
-  endedAt: Date = new Date(),
+  endedAtOrOptions: Date | FailBackupOptions = {},
 ): Promise<BackupRecord> {
   assertLocked(repo, lock, 'fail a backup record');
+  const options: FailBackupOptions = endedAtOrOptions instanceof Date ? { endedAt: endedAtOrOptions } : endedAtOrOptions;
+  const endedAt = options.endedAt ?? new Date();
   const record = await readRunning(repo, id, 'failed');
   const failed: BackupRecord = {
     ...record,
@@ -157,8 +179,51 @@ export async function failBackupRecord(
     durationMs: durationMs(record.startedAt, endedAt),
     error: errorText(error),
   };
+  if (options.warnings !== undefined && options.warnings.length > 0) failed.warnings = options.warnings;
   await repo.writeJson(repo.layout.backupRecordFile(id), failed);
   return failed;
+}
+
+/**
+ * Removes a backup: its data files first, its record last, then its directory, so a crash midway
+ * leaves a record whose dump is missing (`pitr verify` reports it, `pitr expire` finishes it) and
+ * never a dump without a record that nothing would clean up.
+ */
+export async function deleteBackup(repo: CatalogRepo, lock: CatalogLock, id: string): Promise<void> {
+  assertLocked(repo, lock, 'delete a backup');
+  const dir = repo.layout.backupDir(id);
+  const record = repo.layout.backupRecordFile(id);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return;
+    throw new PitrError(ERROR_CODES.IO, `could not list ${dir}: ${errnoCode(e) ?? String(e)}`, { cause: e });
+  }
+  const recordName = record.slice(dir.length + 1);
+  const remove = async (path: string): Promise<void> => {
+    try {
+      await unlink(path);
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT') {
+        throw new PitrError(ERROR_CODES.IO, `could not remove ${path}: ${errnoCode(e) ?? String(e)}`, {
+          cause: e,
+          hints: ['check the permissions of the repository; run the command again to finish the removal'],
+        });
+      }
+    }
+  };
+  for (const name of names) if (name !== recordName) await remove(`${dir}/${name}`);
+  await syncDirectory(dir).catch(() => undefined);
+  await remove(record);
+  try {
+    await rmdir(dir);
+  } catch (e) {
+    if (errnoCode(e) !== 'ENOENT') {
+      throw new PitrError(ERROR_CODES.IO, `could not remove ${dir}: ${errnoCode(e) ?? String(e)}`, { cause: e });
+    }
+  }
+  await syncDirectory(repo.layout.backupsDir).catch(() => undefined);
 }
 
 /** Reads one backup record. */
@@ -260,14 +325,14 @@ function errorText(error: unknown): string {
 }
 
 /** The OS user; userInfo() throws in containers whose uid has no passwd entry. */
-function currentWho(): BackupWho {
+export function currentWho(): BackupWho {
   let user: string;
   try {
     user = userInfo().username;
   } catch {
     user = process.env['USER'] ?? process.env['LOGNAME'] ?? `uid ${process.getuid?.() ?? '?'}`;
   }
-  return { user, host: hostname() };
+  return { user, host: hostname(), pid: process.pid };
 }
 
 function errnoCode(e: unknown): string | undefined {

@@ -20,15 +20,23 @@ import {
   describeTarget,
   dumpCoordinates,
   formatMariadbGtid,
+  openRepo,
   readBinlogFile,
 } from '@pitr/core';
+import { listBackups } from '../catalog/catalog.js';
 import { type BinlogFile, listBinlogDir, replayFiles } from './binlog-files.js';
 import { type Transaction, TransactionTracker } from './transactions.js';
 
 export const PLAN_VERSION = 1;
 
-/** Where the restore takes its backup and binlogs from. */
-export type PlanSource = { readonly kind: 'files'; readonly dump: string; readonly binlogDir: string };
+/**
+ * Where the restore takes its backup and binlogs from: a dump file, or the newest suitable completed
+ * backup of a repository. Binlogs come from a directory (the repository's own archive arrives with
+ * `pitr archive`; until then a repository is combined with --binlog-dir).
+ */
+export type PlanSource =
+  | { readonly kind: 'files'; readonly dump: string; readonly binlogDir: string }
+  | { readonly kind: 'repo'; readonly repo: string; readonly binlogDir: string };
 
 export interface PlanTransaction {
   readonly gtid: string | null;
@@ -75,7 +83,9 @@ export interface Plan {
     readonly tz?: string;
   };
   readonly backup: {
-    readonly source: 'dump';
+    readonly source: 'dump' | 'repo';
+    /** Repository backups: the backup id. */
+    readonly id: string | null;
     readonly path: string;
     readonly size: number;
     readonly serverVersion: string | null;
@@ -125,7 +135,9 @@ const EDGE = 5;
 
 /** Builds and validates the plan (reads the dump's coordinates and the binlogs; writes nothing). */
 export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
-  const { target, source } = options;
+  const { target } = options;
+  const chosen = options.source.kind === 'repo' ? await chooseRepoBackup(options.source, target) : undefined;
+  const source = { dump: chosen?.dump ?? (options.source as { dump: string }).dump, binlogDir: options.source.binlogDir };
   const coords = await dumpCoordinates(source.dump);
   if (coords.binlog === undefined) {
     throw new PitrError(ERROR_CODES.PLAN, `the dump ${source.dump} has a GTID position but no binlog file/position: pitr needs the position to start the replay`, {
@@ -272,7 +284,8 @@ export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
     planVersion: PLAN_VERSION,
     target: targetInfo(target),
     backup: {
-      source: 'dump' as const,
+      source: chosen === undefined ? ('dump' as const) : ('repo' as const),
+      id: chosen?.id ?? null,
       path: source.dump,
       size: dumpSize,
       serverVersion: coords.serverVersion ?? null,
@@ -304,6 +317,43 @@ export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
   };
   const digest = createHash('sha256').update(JSON.stringify(body)).digest('hex');
   return { ...body, createdAt: new Date().toISOString(), digest };
+}
+
+/**
+ * The newest completed backup of the repository whose snapshot lies at or before the target in
+ * binlog order: its coordinates at or before a position target, its GTID position not past a GTID
+ * target, and for time targets the last transaction it contains committed at or before the target
+ * (read from the binlogs; the backup's start time only when they do not show it).
+ */
+async function chooseRepoBackup(source: { repo: string; binlogDir: string }, target: Target): Promise<{ id: string; dump: string }> {
+  const repo = await openRepo(source.repo);
+  const all = (await listBackups(repo, { status: ['completed'] })).filter((b) => b.coordinates !== undefined);
+  if (all.length === 0) {
+    throw new PitrError(ERROR_CODES.PLAN, `the repository ${source.repo} has no completed backup with binlog coordinates`, { hints: ['take one with pitr backup --source URL --repo DIR'] });
+  }
+  const binlogs = await listBinlogDir(source.binlogDir);
+  const rejected: string[] = [];
+  for (const b of [...all].reverse()) {
+    const c = b.coordinates!;
+    let ok = true;
+    if (target.kind === 'position') {
+      const cmp = compareNames(target.file, c.file);
+      ok = cmp > 0 || (cmp === 0 && target.position >= c.pos);
+    } else if (target.kind === 'gtid' && target.flavor === 'mariadb' && c.gtid !== undefined) {
+      const have = safeGtidPosition(c.gtid)?.get(target.gtid.domainId);
+      ok = have === undefined || have.seqNo < target.gtid.seqNo || (have.seqNo === target.gtid.seqNo && !target.exclusive);
+    } else if (target.kind === 'time') {
+      const first = binlogs.find((f) => f.name === c.file);
+      const last = first === undefined ? undefined : await lastTransactionBefore(first, c.pos, binlogs);
+      const limitUs = last ?? BigInt(Date.parse(b.startedAt)) * 1000n;
+      ok = target.exclusive ? limitUs < target.epochUs : limitUs <= target.epochUs;
+    }
+    if (ok) return { id: b.id, dump: repo.layout.dumpFile(b.id) };
+    rejected.push(`${b.id} (${c.file}:${c.pos})`);
+  }
+  throw new PitrError(ERROR_CODES.PLAN, `target ${target.text} is before the oldest backup in ${source.repo}: every backup already contains later transactions (${rejected.join(', ')})`, {
+    hints: ['a restore can only roll a backup forward; choose a later target, or restore from an older dump with --dump'],
+  });
 }
 
 function safeGtidPosition(text: string): MariadbGtidPosition | undefined {

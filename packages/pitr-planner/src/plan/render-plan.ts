@@ -13,7 +13,7 @@ export function renderPlan(plan: Plan): string {
   const b = plan.backup;
   out.push('Restore plan (nothing has been written)');
   out.push(`  target     ${plan.target.description}`);
-  out.push(`  backup     dump ${b.path} (${mb(b.size)}${b.serverVersion === null ? '' : `, server ${b.serverVersion}`})`);
+  out.push(`  backup     ${b.id === null ? 'dump' : `repository backup ${b.id},`} ${b.path} (${mb(b.size)}${b.serverVersion === null ? '' : `, server ${b.serverVersion}`})`);
   out.push(`             databases: ${b.databases.length === 0 ? '(none named)' : b.databases.join(', ')}`);
   out.push(`             position ${b.binlogFile}:${b.binlogPos}${b.gtid === null ? '' : `, GTID ${b.gtid}`}`);
   if (b.lastIncludedCommitTime !== null) out.push(`             contains transactions committed up to ${b.lastIncludedCommitTime}`);

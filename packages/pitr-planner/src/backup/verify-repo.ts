@@ -1,0 +1,212 @@
+/**
+ * `pitr verify`: reads every completed backup in full and checks what a restore will rely on:
+ *   - the file's size and SHA-256 match the record (the bytes are the bytes that were written);
+ *   - the gzip stream decompresses to its end (CRC and length of every member);
+ *   - the dump ends with its completion trailer (`-- Dump completed`): it was not cut short;
+ *   - the dump carries binlog coordinates (core's DumpCoordinatesCollector, the same reader a
+ *     restore uses) and they are the record's.
+ * One streamed pass per backup (file → hash, file → gunzip → statement splitter): memory stays flat.
+ * Every problem is listed, not just the first. Also reported: damaged records, running records
+ * whose process is gone, and leftover `.pitr-tmp-*` files of interrupted writers.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { DumpCoordinatesCollector, DumpStatementSplitter, errnoCode, isAtomicTempName, openRepo, readRepoLock } from '@pitr/core';
+import type { DumpCoordinates, DumpStatement } from '@pitr/core';
+import type { BackupRecord } from '../catalog/backup-record.js';
+import { listBackups } from '../catalog/catalog.js';
+import { classify } from './list-repo.js';
+import type { BackupState } from './list-repo.js';
+
+export interface BackupChecks {
+  /** Size and SHA-256 of the file match the record. */
+  checksum: boolean;
+  /** The gzip stream decompressed completely. */
+  gzip: boolean;
+  /** `-- Dump completed` present. */
+  trailer: boolean;
+  /** Binlog coordinates present and equal to the record's. */
+  coordinates: boolean;
+}
+
+export interface BackupVerification {
+  id: string;
+  state: BackupState;
+  /** Whether the dump was read (only completed backups are). */
+  checked: boolean;
+  checks?: BackupChecks;
+  /** Uncompressed dump bytes read. */
+  dumpBytes?: number;
+  problems: string[];
+}
+
+export interface RepoVerification {
+  dir: string;
+  /** No problem anywhere (warnings do not count). */
+  ok: boolean;
+  backups: BackupVerification[];
+  /** Problems outside any one backup (damaged records). */
+  problems: string[];
+  /** Harmless but worth a look: interrupted backups, leftover temp files. */
+  warnings: string[];
+  /** Leftover temp files, relative to the repository. */
+  leftovers: string[];
+}
+
+export interface VerifyRepoOptions {
+  /** Called before each backup is read. */
+  onBackup?: (id: string, index: number, count: number) => void;
+}
+
+export async function verifyRepo(dir: string, options: VerifyRepoOptions = {}): Promise<RepoVerification> {
+  const repo = await openRepo(dir);
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const records = await listBackups(repo, { onProblem: (m) => problems.push(m) });
+  const lock = await readRepoLock(repo.dir);
+  const backups: BackupVerification[] = [];
+  const completed = records.filter((r) => r.status === 'completed');
+  let index = 0;
+  for (const record of records) {
+    const entry = classify(record, lock);
+    if (record.status !== 'completed') {
+      if (entry.state === 'interrupted') warnings.push(`backup ${record.id} was interrupted (${entry.interruptedReason}); \`pitr expire\` does not remove it, delete its directory when you no longer need its record`);
+      backups.push({ id: record.id, state: entry.state, checked: false, problems: [] });
+      continue;
+    }
+    options.onBackup?.(record.id, index++, completed.length);
+    backups.push(await verifyBackup(record, repo.layout.dumpFile(record.id)));
+  }
+  const leftovers = await findTempFiles(repo.dir);
+  for (const f of leftovers) warnings.push(`leftover temporary file ${f} (from an interrupted writer; safe to delete when no pitr command is running)`);
+  const ok = problems.length === 0 && backups.every((b) => b.problems.length === 0);
+  return { dir: repo.dir, ok, backups, problems, warnings, leftovers };
+}
+
+/** Checks one completed backup's dump against its record. */
+export async function verifyBackup(record: BackupRecord, path: string): Promise<BackupVerification> {
+  const problems: string[] = [];
+  const checks: BackupChecks = { checksum: false, gzip: false, trailer: false, coordinates: false };
+  const result: BackupVerification = { id: record.id, state: 'completed', checked: true, checks, problems };
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (e) {
+    problems.push(errnoCode(e) === 'ENOENT' ? `${path} is missing` : `${path} cannot be read: ${errnoCode(e) ?? String(e)}`);
+    return result;
+  }
+  const hash = createHash('sha256');
+  const collector = new DumpCoordinatesCollector();
+  const splitter = new DumpStatementSplitter({ onComment: (text) => collector.comment(text), initialBufferBytes: 1 << 20 });
+  const onStatement = (s: DumpStatement): void => collector.statement(s);
+  let dumpBytes = 0;
+  let splitError: unknown;
+  const hashing = createReadStream(path);
+  hashing.on('data', (b) => hash.update(b));
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, callback) {
+      dumpBytes += chunk.length;
+      if (splitError === undefined) {
+        try {
+          splitter.push(chunk, onStatement);
+        } catch (e) {
+          splitError = e;
+        }
+      }
+      callback();
+    },
+  });
+  try {
+    await pipeline(hashing, createGunzip(), sink);
+    checks.gzip = true;
+  } catch (e) {
+    problems.push(`gzip: ${gzipMessage(e)}`);
+    // finish hashing what is left of the file (the pipeline stopped reading at the error)
+    hashing.removeAllListeners('data');
+    const rest = createReadStream(path);
+    const h2 = createHash('sha256');
+    for await (const b of rest) h2.update(b as Buffer);
+    return finishChecksum(record, size, h2.digest('hex'), result, dumpBytes);
+  }
+  if (splitError === undefined) {
+    try {
+      splitter.end(onStatement);
+    } catch (e) {
+      splitError = e;
+    }
+  }
+  finishChecksum(record, size, hash.digest('hex'), result, dumpBytes);
+  if (splitError !== undefined) problems.push(`the dump cannot be read as SQL: ${splitError instanceof Error ? splitError.message : String(splitError)}`);
+  const found = collector.result();
+  checkDump(record, found, checks, problems);
+  return result;
+}
+
+function finishChecksum(record: BackupRecord, size: number, sha256: string, result: BackupVerification, dumpBytes: number): BackupVerification {
+  result.dumpBytes = dumpBytes;
+  const checks = result.checks!;
+  checks.checksum = true;
+  if (record.sizeBytes !== undefined && record.sizeBytes !== size) {
+    checks.checksum = false;
+    result.problems.push(`size is ${size} bytes, the record says ${record.sizeBytes}`);
+  }
+  if (record.sha256 !== sha256) {
+    checks.checksum = false;
+    result.problems.push(`SHA-256 is ${sha256}, the record says ${record.sha256 ?? '(none)'}`);
+  }
+  return result;
+}
+
+function checkDump(record: BackupRecord, found: DumpCoordinates, checks: BackupChecks, problems: string[]): void {
+  checks.trailer = found.complete;
+  if (!found.complete) problems.push('the dump has no completion trailer ("-- Dump completed"): it was cut short');
+  const want = record.coordinates;
+  if (found.binlog === undefined && found.gtid === undefined) {
+    problems.push('the dump carries no binlog coordinates');
+    return;
+  }
+  const same =
+    want !== undefined &&
+    found.binlog !== undefined &&
+    found.binlog.file === want.file &&
+    found.binlog.pos === want.pos &&
+    (want.gtid === undefined || found.gtid === want.gtid);
+  if (!same) {
+    const dumpText = `${found.binlog === undefined ? '?' : `${found.binlog.file}:${found.binlog.pos}`}${found.gtid === undefined ? '' : ` gtid ${found.gtid}`}`;
+    const recordText = want === undefined ? '(none)' : `${want.file}:${want.pos}${want.gtid === undefined ? '' : ` gtid ${want.gtid}`}`;
+    problems.push(`the dump's coordinates (${dumpText}) differ from the record's (${recordText})`);
+    return;
+  }
+  checks.coordinates = true;
+}
+
+function gzipMessage(e: unknown): string {
+  const code = errnoCode(e);
+  const message = e instanceof Error ? e.message : String(e);
+  return code === undefined || message.includes(code) ? message : `${message} (${code})`;
+}
+
+/** `.pitr-tmp-*` files anywhere in the repository (relative paths). */
+async function findTempFiles(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (isAtomicTempName(e.name)) out.push(relative(root, p));
+      else if (e.isDirectory() && depth < 4) await walk(p, depth + 1);
+    }
+  };
+  await walk(root, 0);
+  return out.sort();
+}
