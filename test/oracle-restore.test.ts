@@ -18,7 +18,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTarget } from '@pitr/core';
-import { buildPlan, runRestore, type Plan } from '@pitr/pitr-planner';
+import { buildPlan, runRestore, takeBackup, type Plan, type PlanSource } from '@pitr/pitr-planner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffFingerprints, fingerprintServer, type Fingerprint } from '../tools/src/fingerprint.js';
 import { ORACLE_DATABASES, reconcileDumpFloatLoss, recordOracle, startOracleTarget, type OracleRun } from '../tools/src/workloads/oracle-workload.js';
@@ -45,9 +45,10 @@ describe('oracle: pitr restore reproduces every recorded moment', () => {
   let dir: string;
   let run: OracleRun;
 
-  async function restore(targetText: string, exclusive = false): Promise<{ plan: Plan; fingerprint: Fingerprint; warnings: string[] }> {
+  async function restore(targetText: string, exclusive = false, fromRepo = false): Promise<{ plan: Plan; fingerprint: Fingerprint; warnings: string[] }> {
     return limit(async () => {
-      const plan = await buildPlan({ target: parseTarget(targetText, { exclusive }), source: { kind: 'files', dump: run.dumpFile, binlogDir: run.binlogDir } });
+      const source: PlanSource = fromRepo ? { kind: 'repo', repo: join(dir, 'repo'), binlogDir: run.binlogDir } : { kind: 'files', dump: run.dumpFile, binlogDir: run.binlogDir };
+      const plan = await buildPlan({ target: parseTarget(targetText, { exclusive }), source });
       const server = await startOracleTarget();
       const warnings: string[] = [];
       try {
@@ -74,7 +75,8 @@ describe('oracle: pitr restore reproduces every recorded moment', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pitr-oracle-restore-'));
-    run = await recordOracle({ dir });
+    // pitr's own backup is taken at backup time too, right after the reference dump
+    run = await recordOracle({ dir, backup: async (server) => void (await takeBackup({ source: server.url, repo: join(dir, 'repo') })) });
   }, 120_000);
 
   afterAll(async () => {
@@ -110,6 +112,15 @@ describe('oracle: pitr restore reproduces every recorded moment', () => {
 
     it.concurrent('latest: the state after the disaster', async () => {
       expectSame(run.disaster.fingerprintAfter, (await restore('latest')).fingerprint);
+    });
+  });
+
+  describe('from a pitr backup (repository): exact FLOATs, no dump loss to reconcile', { timeout: 180_000 }, () => {
+    it.concurrent.for([2, 9])('phase %i', async (i) => {
+      const phase = run.phases[i]!;
+      const { fingerprint, plan } = await restore(new Date(phase.lastCommitSecond * 1000).toISOString(), false, true);
+      expect(plan.backup.source).toBe('repo');
+      expect(diffFingerprints(phase.fingerprint, fingerprint)).toEqual([]);
     });
   });
 });
