@@ -186,6 +186,35 @@ describe('restore smoke: dump + binlogs → plan → restore to a time', () => {
       expect(await fingerprint(server, 'shop')).toEqual(atPhase1);
     }, 60_000);
 
+    it('--force backs up and replaces what the target holds; --skip-full replays onto a loaded dump without firing its triggers', async () => {
+      const state = join(dir, 'state-force');
+      const server = await startServer(); // with a binlog: the pre-restore backup is a pitr backup with coordinates
+      targets.push(server);
+      const at = new Date(phase1Second * 1000).toISOString();
+      expect((await pitr(at, ...files(), '--to', server.url, '--state-dir', state)).code).toBe(0);
+      const forced = await pitr('restore', 'latest', ...files(), '--to', server.url, '--state-dir', state, '--force');
+      expect(forced.stderr).not.toMatch(/error/);
+      expect(forced.code).toBe(0);
+      expect(forced.stdout).toMatch(/replaced on the target: shop; their previous content is backup \S+/);
+      expect(await fingerprint(server, 'shop')).toEqual(atPhase2);
+      // the pre-restore backup holds the phase-1 state: restoring it elsewhere gives phase 1 back
+      const listed = await pitr('list', '--repo', join(state, 'repo'), '--json');
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toMatch(/pre_restore/);
+
+      // --skip-full: the dump loaded by hand (with its trigger), then only the replay
+      const loaded = await startServer({ binlog: false });
+      targets.push(loaded);
+      const cnf = join(dir, 'loaded.cnf');
+      writeFileSync(cnf, `[client]\nuser=${loaded.user}\npassword=${loaded.password}\nhost=${loaded.host}\nport=${loaded.port}\n`, { mode: 0o600 });
+      await execFileP('sh', ['-c', `mariadb --defaults-extra-file=${cnf} < ${dumpPath}`]);
+      const skip = await pitr('restore', at, ...files(), '--to', loaded.url, '--state-dir', state, '--skip-full');
+      expect(skip.stderr).not.toMatch(/error/);
+      expect(skip.code).toBe(0);
+      // FLOATs the dump printed with 6 digits were healed by the binlog; the trigger is back and fired once
+      expect(await fingerprint(loaded, 'shop')).toEqual(atPhase1);
+    }, 90_000);
+
     it('a target that drifted stops the replay with a divergence error naming the transaction; earlier ones are committed', async () => {
       // the dump says customer 3 is 'Cz': phase 1's UPDATE of 'Cy' does not find its row
       const drifted = join(dir, 'drifted.sql');

@@ -123,7 +123,19 @@ export const OPTIONS = {
   },
   force: {
     type: 'boolean',
-    summary: 'restore although the target databases already hold tables (not implemented yet: refused)',
+    summary: 'restore although the databases the dump restores already hold tables on the target: they are backed up first (a pre_restore backup), then replaced',
+    details: ['The pre-restore backup goes to --repo, or without one to --state-dir/repo; the restore record names it, so a mistaken restore can itself be undone.'],
+  },
+  'pre-restore-backup': {
+    type: 'boolean',
+    default: true,
+    negatable: true,
+    summary: 'with --force: do NOT back up the databases about to be replaced (they are lost if the restore was a mistake)',
+  },
+  'skip-full': {
+    type: 'boolean',
+    summary: "the target already holds the backup's dump: skip loading it and only replay the binlogs from the backup's position",
+    details: ['Triggers on the target are taken down for the replay and recreated after it, so they do not fire on replayed rows.'],
   },
   source: {
     type: 'string',
@@ -237,7 +249,7 @@ export const COMMANDS = {
       'pitr TARGET … is short for pitr restore TARGET ….',
     ],
     positionals: [{ name: 'target', valueName: 'TARGET', summary: 'the moment to restore to (as for pitr plan)', variadic: false, required: true }],
-    options: ['to', 'dump', 'binlog-dir', 'repo', 'tz', 'exclusive', 'dry-run', 'force', 'state-dir', 'json'],
+    options: ['to', 'dump', 'binlog-dir', 'repo', 'tz', 'exclusive', 'dry-run', 'force', 'pre-restore-backup', 'skip-full', 'state-dir', 'json'],
     optionText: {
       json: { summary: 'print the result (or with --dry-run the plan) as JSON' },
       tz: { summary: 'time zone of a wall-clock TARGET ("2026-05-25 14:30"): an IANA name (Europe/Berlin) or an offset (+02:00); the plan prints the resolved UTC instant' },

@@ -34,9 +34,17 @@ export async function restore(ctx: CommandContext): Promise<ExitCode> {
   const stateDir = typeof ctx.values['state-dir'] === 'string' ? ctx.values['state-dir'] : '.pitr';
   const recordsDir = args.source.kind === 'repo' ? repoLayout(args.source.repo).restoresDir : join(stateDir, 'restores');
   const record = await startRestoreRecord(recordsDir, plan, to!);
+  const force = ctx.values.force === true;
+  const skipFull = ctx.values['skip-full'] === true;
+  if (force && skipFull) throw new PitrError('USAGE', '--force and --skip-full contradict each other', { hints: ['--skip-full replays onto a target that already holds the dump; --force replaces what the target holds'] });
+  const preRestoreBackupRepo = !force || ctx.values['pre-restore-backup'] === false ? undefined : args.source.kind === 'repo' ? args.source.repo : join(stateDir, 'repo');
+  if (force && preRestoreBackupRepo === undefined) log('pitr: WARNING: --no-pre-restore-backup: databases on the target that this restore replaces are dropped WITHOUT a backup');
   let result: RestoreResult;
   try {
     result = await runRestore({
+      force,
+      skipFull,
+      ...(preRestoreBackupRepo === undefined ? {} : { preRestoreBackupRepo }),
     plan,
     to: to!,
     env: ctx.env,
@@ -73,6 +81,7 @@ export async function restore(ctx: CommandContext): Promise<ExitCode> {
       [
         `restored: ${result.statementsLoaded} dump statements (${(result.loadMs / 1000).toFixed(1)} s), ${result.transactionsApplied} transactions / ${result.rowsApplied} row changes replayed (${(result.replayMs / 1000).toFixed(1)} s), ${result.triggersCreated} trigger(s) created`,
         `GTID position of the target: ${result.gtidPosition ?? '(not set)'}`,
+        ...(result.droppedDatabases.length > 0 ? [`replaced on the target: ${result.droppedDatabases.join(', ')}${result.preRestoreBackupId === null ? ' (no pre-restore backup)' : `; their previous content is backup ${result.preRestoreBackupId}`}`] : []),
         `the replay was ${result.writesToTargetBinlog ? '' : 'not '}written to the target's own binlog`,
         `done in ${(result.durationMs / 1000).toFixed(1)} s; recorded in ${record.path}`,
         '',

@@ -32,6 +32,7 @@ import {
   schemaFromDump,
   serverErrorOf,
 } from '@pitr/core';
+import { takeBackup } from '../backup/take-backup.js';
 import type { Plan } from '../plan/plan.js';
 
 export interface RestoreProgress {
@@ -46,8 +47,20 @@ export interface RunRestoreOptions {
   readonly plan: Plan;
   /** Target server URL (mysql://user[:pass]@host:port/). */
   readonly to: string;
-  /** Restore although the databases exist and hold tables. */
+  /**
+   * Restore although the databases the dump restores exist on the target and hold tables: they are
+   * backed up first (`preRestoreBackupRepo`, trigger `pre_restore`), then dropped, so the restore
+   * starts from nothing as it would on an empty server.
+   */
   readonly force?: boolean;
+  /** Where `force` takes its pre-restore backup; undefined with force = no backup (the caller said so loudly). */
+  readonly preRestoreBackupRepo?: string;
+  /**
+   * The target already holds the restored dump (e.g. loaded by hand, or a restore whose replay
+   * failed): do not load it, replay from the backup's coordinates. Triggers present on the target
+   * are taken down for the replay and recreated after it (they must not fire on replayed rows).
+   */
+  readonly skipFull?: boolean;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly onProgress?: (p: RestoreProgress) => void;
   readonly onWarning?: (message: string) => void;
@@ -65,6 +78,10 @@ export interface RestoreResult {
   readonly durationMs: number;
   readonly loadMs: number;
   readonly replayMs: number;
+  /** `force`: the id of the pre-restore backup of the databases that were overwritten. */
+  readonly preRestoreBackupId: string | null;
+  /** `force`: the databases that held tables and were dropped before the load. */
+  readonly droppedDatabases: readonly string[];
 }
 
 /**
@@ -83,12 +100,34 @@ export async function runRestore(options: RunRestoreOptions): Promise<RestoreRes
   const conn = await openApplyConnection(options.to, options.env);
   try {
     progress({ phase: 'check', done: 0, total: 0, transactions: 0 });
-    const writesToTargetBinlog = await checkTarget(conn, plan, options.force === true);
+    const skipFull = options.skipFull === true;
+    const { writesToTargetBinlog, busy } = await checkTarget(conn, plan, options.force === true || skipFull);
 
-    // 1. the dump
+    // 0. --force: back up what is about to be overwritten, then start from nothing
+    let preRestoreBackupId: string | null = null;
+    const droppedDatabases: string[] = [];
+    if (!skipFull && busy.length > 0) {
+      if (options.preRestoreBackupRepo !== undefined) {
+        if (!writesToTargetBinlog) {
+          throw new PitrError(ERROR_CODES.TARGET, `--force would replace ${busy.join(', ')} on a target without a binary log: its pre-restore backup could not carry the coordinates every pitr backup has, so it is not taken and nothing was written`, {
+            hints: ['enable log_bin on the target, or drop those databases yourself (or pass --no-pre-restore-backup) if their content is not needed'],
+          });
+        }
+        const b = await takeBackup({ source: options.to, repo: options.preRestoreBackupRepo, databases: busy, trigger: 'pre_restore', ...(options.env === undefined ? {} : { env: options.env }), onWarning: warn });
+        preRestoreBackupId = b.record.id;
+        warn(`pre-restore backup ${b.record.id} of ${busy.join(', ')} taken in ${b.repoDir} (restore it with pitr restore latest --repo … if this restore was a mistake)`);
+      }
+      for (const db of busy) {
+        await run(conn, `DROP DATABASE ${quoteIdent(db)}`, `dropping ${db} before the restore`);
+        droppedDatabases.push(db);
+      }
+    }
+
+    // 1. the dump (or, with --skip-full, the triggers it created, taken down for the replay)
     const triggers = new DeferredTriggers();
     const tLoad = performance.now();
-    const statementsLoaded = await loadDump(conn, plan, triggers, progress);
+    const statementsLoaded = skipFull ? 0 : await loadDump(conn, plan, triggers, progress);
+    if (skipFull) await takeDownTriggers(conn, plan, triggers);
     const loadMs = performance.now() - tLoad;
 
     // 2. the binlogs, up to the stop point
@@ -196,14 +235,19 @@ export async function runRestore(options: RunRestoreOptions): Promise<RestoreRes
       durationMs: Math.round(performance.now() - t0),
       loadMs: Math.round(loadMs),
       replayMs: Math.round(replayMs),
+      preRestoreBackupId,
+      droppedDatabases,
     };
   } finally {
     await conn.close();
   }
 }
 
-/** Refuses a target that is not safe to restore onto; returns whether it writes its own binlog. */
-async function checkTarget(conn: ApplyConnection, plan: Plan, force: boolean): Promise<boolean> {
+/**
+ * Refuses a target that is not safe to restore onto. Returns whether it writes its own binlog and
+ * which of the dump's databases hold tables there (refused unless `allowBusy`).
+ */
+async function checkTarget(conn: ApplyConnection, plan: Plan, allowBusy: boolean): Promise<{ writesToTargetBinlog: boolean; busy: string[] }> {
   const [vars] = await conn.rows('SELECT @@global.event_scheduler AS es, @@global.log_bin AS lb');
   const es = String(vars?.['es'] ?? '').toUpperCase();
   if (es === 'ON') {
@@ -212,17 +256,58 @@ async function checkTarget(conn: ApplyConnection, plan: Plan, force: boolean): P
     });
   }
   const dbs = plan.backup.databases.filter((d) => !SYSTEM_DATABASES.has(d));
-  if (!force && dbs.length > 0) {
-    const list = dbs.map((d) => `'${d.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`).join(',');
-    const rows = await conn.rows(`SELECT TABLE_SCHEMA AS db, COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (${list}) GROUP BY TABLE_SCHEMA`);
-    const busy = rows.filter((r) => Number(r['n']) > 0).map((r) => `${String(r['db'])} (${String(r['n'])} tables)`);
-    if (busy.length > 0) {
-      throw new PitrError(ERROR_CODES.TARGET, `the target already has data in the databases this restore writes: ${busy.join(', ')}; nothing was written`, {
-        hints: ['restore onto an empty server, or drop those databases first; --force (with a pre-restore backup) is not implemented yet'],
+  let busy: string[] = [];
+  if (dbs.length > 0) {
+    const rows = await conn.rows(`SELECT TABLE_SCHEMA AS db, COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (${dbs.map(quoteString).join(',')}) GROUP BY TABLE_SCHEMA`);
+    const held = rows.filter((r) => Number(r['n']) > 0);
+    busy = held.map((r) => String(r['db']));
+    if (!allowBusy && held.length > 0) {
+      throw new PitrError(ERROR_CODES.TARGET, `the target already has data in the databases this restore writes: ${held.map((r) => `${String(r['db'])} (${String(r['n'])} tables)`).join(', ')}; nothing was written`, {
+        hints: ['restore onto an empty server; or --force, which first backs those databases up (trigger pre_restore) and then replaces them'],
       });
     }
   }
-  return String(vars?.['lb'] ?? '0') === '1';
+  return { writesToTargetBinlog: String(vars?.['lb'] ?? '0') === '1', busy };
+}
+
+function quoteString(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+function quoteIdent(s: string): string {
+  return `\`${s.replace(/`/g, '``')}\``;
+}
+
+/**
+ * --skip-full: the target holds the dump with its triggers. They are recorded exactly as the server
+ * keeps them (SHOW CREATE TRIGGER: statement, sql_mode, character sets), dropped for the replay and
+ * recreated after it through the same model as a full restore, in creation order.
+ */
+async function takeDownTriggers(conn: ApplyConnection, plan: Plan, triggers: DeferredTriggers): Promise<void> {
+  const dbs = plan.backup.databases.filter((d) => !SYSTEM_DATABASES.has(d));
+  if (dbs.length === 0) return;
+  const list = await conn.rows(
+    `SELECT TRIGGER_SCHEMA AS db, TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS tbl FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA IN (${dbs.map(quoteString).join(',')}) ORDER BY CREATED, ACTION_ORDER`,
+  );
+  for (const t of list) {
+    const db = text(t['db']);
+    const name = text(t['name']);
+    const [c] = await conn.rows(`SHOW CREATE TRIGGER ${quoteIdent(db)}.${quoteIdent(name)}`);
+    if (c === undefined) continue;
+    const statement = c['SQL Original Statement'];
+    triggers.create({
+      db,
+      name,
+      table: text(t['tbl']),
+      statement: Buffer.isBuffer(statement) ? Uint8Array.from(statement) : new TextEncoder().encode(String(statement)),
+      session: [`SET @@session.sql_mode=${quoteString(text(c['sql_mode']))}`, `SET @@session.character_set_client=${text(c['character_set_client'])}, @@session.collation_connection=${text(c['collation_connection'])}`, `USE ${quoteIdent(db)}`],
+    });
+    await run(conn, `DROP TRIGGER ${quoteIdent(db)}.${quoteIdent(name)}`, `taking down trigger ${db}.${name} for the replay`);
+  }
+}
+
+function text(v: unknown): string {
+  return Buffer.isBuffer(v) ? v.toString('utf8') : String(v ?? '');
 }
 
 /**
