@@ -137,6 +137,7 @@ describe('restore smoke: dump + binlogs → plan → restore to a time', () => {
   }, 120_000);
 
   describe('the CLI', () => {
+    let resumable: TestServer | undefined;
     async function pitr(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
       const stdout = new PassThrough();
       const stderr = new PassThrough();
@@ -225,6 +226,7 @@ describe('restore smoke: dump + binlogs → plan → restore to a time', () => {
       expect(r.code).toBe(3);
       const failed = JSON.parse(readFileSync(/recorded in (\S+\.json)/.exec(r.stderr)![1]!, 'utf8'));
       expect(failed).toMatchObject({ status: 'failed', error: { code: 'DIVERGENCE' } });
+      resumable = server;
       expect(r.stderr).toMatch(/divergence on shop\.customers: update of row \d found no row matching the before image/);
       expect(r.stderr).toMatch(/transaction 0-\d+-\d+ starting at mariadb-bin\.\d+:\d+/);
       expect(r.stderr).toMatch(/HINT: the source statement: UPDATE shop\.customers SET balance/);
@@ -234,6 +236,20 @@ describe('restore smoke: dump + binlogs → plan → restore to a time', () => {
       // …and the failed transaction (names get a '!') is not
       const [cust] = await server.query<{ n: number }[]>("SELECT COUNT(*) AS n FROM shop.customers WHERE name LIKE '%!'");
       expect(Number(cust!.n)).toBe(0);
+    }, 60_000);
+
+    it('--resume continues the interrupted restore from its watermark, and the result is exact', async () => {
+      // the drifted row fixed by hand, as an operator would after reading the divergence error
+      await resumable!.query("UPDATE shop.customers SET name = 'Cy' WHERE id = 3");
+      const r = await pitr('restore', 'latest', '--dump', join(dir, 'drifted.sql'), '--binlog-dir', source.binlogDir, '--to', resumable!.url, '--state-dir', join(dir, 'state'), '--resume');
+      expect(r.stderr).toMatch(/resuming after 2 applied transactions, at mariadb-bin\.000001:\d+ \(GTID position 0-\d+-\d+\)/);
+      expect(r.code).toBe(0);
+      expect(await fingerprint(resumable!, 'shop')).toEqual(atPhase2);
+      expect(await resumable!.query("SHOW DATABASES LIKE 'pitr_restore'")).toEqual([]);
+      // nothing left to resume
+      const again = await pitr('restore', 'latest', '--dump', join(dir, 'drifted.sql'), '--binlog-dir', source.binlogDir, '--to', resumable!.url, '--state-dir', join(dir, 'state'), '--resume');
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/nothing to resume/);
     }, 60_000);
 
     it('bad input: each its error and exit code, nothing written', async () => {

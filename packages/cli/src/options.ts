@@ -132,6 +132,11 @@ export const OPTIONS = {
     negatable: true,
     summary: 'with --force: do NOT back up the databases about to be replaced (they are lost if the restore was a mistake)',
   },
+  resume: {
+    type: 'boolean',
+    summary: 'continue an interrupted restore onto the same target from its last committed transaction',
+    details: ['The restore records its progress on the target (database pitr_restore, in the same transaction as the changes it covers) and drops it when it completes. The dump load itself is not resumable: a restore interrupted during the load must be run again with --force.'],
+  },
   'skip-full': {
     type: 'boolean',
     summary: "the target already holds the backup's dump: skip loading it and only replay the binlogs from the backup's position",
@@ -249,7 +254,7 @@ export const COMMANDS = {
       'pitr TARGET … is short for pitr restore TARGET ….',
     ],
     positionals: [{ name: 'target', valueName: 'TARGET', summary: 'the moment to restore to (as for pitr plan)', variadic: false, required: true }],
-    options: ['to', 'dump', 'binlog-dir', 'repo', 'tz', 'exclusive', 'dry-run', 'force', 'pre-restore-backup', 'skip-full', 'state-dir', 'json'],
+    options: ['to', 'dump', 'binlog-dir', 'repo', 'tz', 'exclusive', 'dry-run', 'force', 'pre-restore-backup', 'skip-full', 'resume', 'state-dir', 'json'],
     optionText: {
       json: { summary: 'print the result (or with --dry-run the plan) as JSON' },
       tz: { summary: 'time zone of a wall-clock TARGET ("2026-05-25 14:30"): an IANA name (Europe/Berlin) or an offset (+02:00); the plan prints the resolved UTC instant' },

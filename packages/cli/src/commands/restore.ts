@@ -36,6 +36,8 @@ export async function restore(ctx: CommandContext): Promise<ExitCode> {
   const record = await startRestoreRecord(recordsDir, plan, to!);
   const force = ctx.values.force === true;
   const skipFull = ctx.values['skip-full'] === true;
+  const resume = ctx.values.resume === true;
+  if (force && resume) throw new PitrError('USAGE', '--force and --resume contradict each other', { hints: ['--resume continues what is on the target; --force replaces it'] });
   if (force && skipFull) throw new PitrError('USAGE', '--force and --skip-full contradict each other', { hints: ['--skip-full replays onto a target that already holds the dump; --force replaces what the target holds'] });
   const preRestoreBackupRepo = !force || ctx.values['pre-restore-backup'] === false ? undefined : args.source.kind === 'repo' ? args.source.repo : join(stateDir, 'repo');
   if (force && preRestoreBackupRepo === undefined) log('pitr: WARNING: --no-pre-restore-backup: databases on the target that this restore replaces are dropped WITHOUT a backup');
@@ -44,6 +46,7 @@ export async function restore(ctx: CommandContext): Promise<ExitCode> {
     result = await runRestore({
       force,
       skipFull,
+      resume,
       ...(preRestoreBackupRepo === undefined ? {} : { preRestoreBackupRepo }),
     plan,
     to: to!,

@@ -73,6 +73,17 @@ export interface BinlogApplierOptions {
    * exactly: later statements match them that way from the start. Shared across appliers of one restore.
    */
   readonly relaxFloatTables?: Set<string>;
+  /**
+   * Resume watermark: a statement recording that `groups` are applied, run in the same target
+   * transaction as their changes, just before its COMMIT (after DDL and logged ROLLBACKs, which
+   * commit on their own, right after them).
+   */
+  readonly watermark?: (groups: readonly AppliedGroup[]) => string;
+  /**
+   * Follow only what the replay would remember — CREATE/DROP TRIGGER and the DDL that affects
+   * triggers — without running anything on the target (to rebuild that state up to a resume point).
+   */
+  readonly trackOnly?: boolean;
 }
 
 /** A merged group failed (rolled back): replay again from `from` (its first transaction's start) without batching. */
@@ -108,6 +119,8 @@ export class BinlogApplier {
   private readonly batch: { readonly maxTransactions: number; readonly maxBytes: number } | undefined;
   private readonly onWarning: ((message: string) => void) | undefined;
   private readonly relaxFloatTables: Set<string>;
+  private readonly watermark: ((groups: readonly AppliedGroup[]) => string) | undefined;
+  private readonly trackOnly: boolean;
   /** Batching: is the current source transaction merged into the open target transaction? */
   private merging = false;
   /** Between a group's GTID event and its end (the target transaction may stay open longer when merging). */
@@ -127,6 +140,8 @@ export class BinlogApplier {
     this.batch = options.batch;
     this.onWarning = options.onWarning;
     this.relaxFloatTables = options.relaxFloatTables ?? new Set();
+    this.watermark = options.watermark;
+    this.trackOnly = options.trackOnly === true;
   }
 
   /** True between a group's start and its end: stopping here would leave a partial transaction. */
@@ -163,6 +178,7 @@ export class BinlogApplier {
         return this.query(event, body.query, body.db, body.statusVars, body.compressed);
       case 'xid':
         if (this.merging) return this.endMerged(event);
+        await this.markBefore(event, 'commit');
         await this.run(event, 'COMMIT');
         return this.endGroup(event, 'commit');
       case 'intvar':
@@ -217,11 +233,14 @@ export class BinlogApplier {
     }
     if (kw === 'commit') {
       if (this.merging) return this.endMerged(event);
+      await this.markBefore(event, 'commit');
       await this.run(event, 'COMMIT');
       return this.endGroup(event, 'commit');
     }
     if (kw === 'rollback' && !/^\s*rollback\s+(work\s+)?to\b/i.test(text)) {
       await this.run(event, 'ROLLBACK');
+      // what survives a logged ROLLBACK (non-transactional changes) is committed already
+      await this.markBefore(event, 'rollback');
       return this.endGroup(event, 'rollback');
     }
     if (kw === 'savepoint' || kw === 'rollback' || kw === 'release') {
@@ -258,10 +277,14 @@ export class BinlogApplier {
       this.triggers.afterDdl(text, db);
     }
     // DDL is its own group (no BEGIN): it ends here. CREATE TABLE … SELECT goes on with rows and an XID.
-    if (!this.inTransaction) await this.endGroup(event, 'commit', false);
+    if (!this.inTransaction) {
+      await this.markBefore(event, 'commit');
+      await this.endGroup(event, 'commit', false);
+    }
   }
 
   private async rows(event: BinlogEvent, body: RowsBody): Promise<void> {
+    if (this.trackOnly) return;
     if (this.session !== 'literal') {
       for (const s of LITERAL_SESSION_STATEMENTS) await this.run(event, s);
       this.session = 'literal';
@@ -311,6 +334,12 @@ export class BinlogApplier {
       }
     }
     this.groupRows += body.rows.length;
+  }
+
+  /** Runs the resume watermark for the group ending at `event` (in its transaction, before COMMIT). */
+  private async markBefore(event: BinlogEvent, outcome: 'commit' | 'rollback'): Promise<void> {
+    if (this.watermark === undefined || this.trackOnly) return;
+    await this.run(event, this.watermark([{ gtid: this.groupGtid, file: event.file, endPos: event.end, outcome, rows: this.groupRows }]));
   }
 
   private enqueue(sql: string, expectRows: number): void {
@@ -364,6 +393,7 @@ export class BinlogApplier {
   /** Sends what is queued and commits the merged target transaction, then reports its source transactions. */
   private async commitMerged(_event: BinlogEvent | undefined): Promise<void> {
     if (this.merged.length === 0 && this.queued.length === 0) return;
+    if (this.watermark !== undefined && this.merged.length > 0) this.enqueue(this.watermark(this.merged), -1);
     await this.sendQueued();
     try {
       await this.conn.run('COMMIT');
@@ -402,6 +432,7 @@ export class BinlogApplier {
   }
 
   private async run(event: BinlogEvent, statement: string | Uint8Array, text?: string): Promise<number> {
+    if (this.trackOnly) return 0;
     try {
       return await this.conn.run(statement);
     } catch (e) {

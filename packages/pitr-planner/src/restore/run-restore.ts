@@ -61,6 +61,11 @@ export interface RunRestoreOptions {
    * are taken down for the replay and recreated after it (they must not fire on replayed rows).
    */
   readonly skipFull?: boolean;
+  /**
+   * Continue an interrupted restore of the same backup onto the same target from its last
+   * committed transaction (the watermark in pitr_restore.progress on the target).
+   */
+  readonly resume?: boolean;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly onProgress?: (p: RestoreProgress) => void;
   readonly onWarning?: (message: string) => void;
@@ -101,12 +106,14 @@ export async function runRestore(options: RunRestoreOptions): Promise<RestoreRes
   try {
     progress({ phase: 'check', done: 0, total: 0, transactions: 0 });
     const skipFull = options.skipFull === true;
-    const { writesToTargetBinlog, busy } = await checkTarget(conn, plan, options.force === true || skipFull);
+    const resume = options.resume === true;
+    const { writesToTargetBinlog, busy } = await checkTarget(conn, plan, options.force === true || skipFull || resume);
+    const mark = resume ? await readWatermark(conn, plan) : undefined;
 
     // 0. --force: back up what is about to be overwritten, then start from nothing
     let preRestoreBackupId: string | null = null;
     const droppedDatabases: string[] = [];
-    if (!skipFull && busy.length > 0) {
+    if (!skipFull && !resume && busy.length > 0) {
       if (options.preRestoreBackupRepo !== undefined) {
         if (!writesToTargetBinlog) {
           throw new PitrError(ERROR_CODES.TARGET, `--force would replace ${busy.join(', ')} on a target without a binary log: its pre-restore backup could not carry the coordinates every pitr backup has, so it is not taken and nothing was written`, {
@@ -126,18 +133,32 @@ export async function runRestore(options: RunRestoreOptions): Promise<RestoreRes
     // 1. the dump (or, with --skip-full, the triggers it created, taken down for the replay)
     const triggers = new DeferredTriggers();
     const tLoad = performance.now();
-    const statementsLoaded = skipFull ? 0 : await loadDump(conn, plan, triggers, progress);
+    // --resume: the dump is loaded; its triggers (deferred, not yet created) are collected again
+    const statementsLoaded = skipFull ? 0 : await loadDump(conn, plan, triggers, progress, resume);
     if (skipFull) await takeDownTriggers(conn, plan, triggers);
+    await run(conn, WATERMARK_DDL[0]!, 'creating the resume watermark');
+    await run(conn, WATERMARK_DDL[1]!, 'creating the resume watermark');
     const loadMs = performance.now() - tLoad;
 
     // 2. the binlogs, up to the stop point
     const tReplay = performance.now();
     const dumpSchema = await schemaFromDump(plan.backup.path);
     const newHistory = (): SchemaHistory => new SchemaHistory(dumpSchema, { flavor: plan.backup.flavor ?? 'mariadb' });
-    let transactions = 0;
+    let transactions = mark?.transactions ?? 0;
     let rolledBack = 0;
-    let rowsApplied = 0;
-    let gtid = plan.backup.gtid !== null && plan.backup.flavor !== 'mysql' ? MariadbGtidPosition.parse(plan.backup.gtid) : undefined;
+    let rowsApplied = mark?.rows ?? 0;
+    let gtid = mark !== undefined ? (mark.gtid === '' ? undefined : MariadbGtidPosition.parse(mark.gtid)) : plan.backup.gtid !== null && plan.backup.flavor !== 'mysql' ? MariadbGtidPosition.parse(plan.backup.gtid) : undefined;
+    const watermark = (groups: readonly AppliedGroup[]): string => {
+      let g = gtid;
+      let rows = rowsApplied;
+      for (const x of groups) {
+        rows += x.rows;
+        if (x.gtid !== undefined && /^\d+-\d+-\d+$/.test(x.gtid)) g = (g ?? MariadbGtidPosition.EMPTY).advance(parseMariadbGtid(x.gtid));
+      }
+      const last = groups[groups.length - 1]!;
+      const gtidText = g === undefined ? '' : g.gtids.map(formatMariadbGtid).join(',');
+      return `INSERT INTO pitr_restore.progress (id, backup, backup_file, backup_pos, file, pos, gtid_position, transactions, rows_applied) VALUES (1, ${quoteString(plan.backup.path)}, ${quoteString(plan.backup.binlogFile)}, ${plan.backup.binlogPos}, ${quoteString(last.file)}, ${last.endPos}, ${quoteString(gtidText)}, ${transactions + groups.length}, ${rows}) ON DUPLICATE KEY UPDATE file = VALUES(file), pos = VALUES(pos), gtid_position = VALUES(gtid_position), transactions = VALUES(transactions), rows_applied = VALUES(rows_applied)`;
+    };
     const onGroup = (g: AppliedGroup): void => {
       transactions++;
       rowsApplied += g.rows;
@@ -179,15 +200,25 @@ export async function runRestore(options: RunRestoreOptions): Promise<RestoreRes
     const relaxFloatTables = new Set<string>();
     let from = { index: 0, pos: plan.replay.start.pos };
     let history = newHistory();
+    if (mark !== undefined) {
+      // rebuild what the replay remembers (schema history, triggers) up to the watermark, then go on from it
+      const index = plan.binlogs.findIndex((f) => f.name === mark.file);
+      const tracker = new BinlogApplier({ conn, triggers, trackOnly: true });
+      await readRange({ index: 0, pos: plan.replay.start.pos }, history, false, (e) => tracker.apply(e), { file: mark.file, pos: mark.pos });
+      from = { index, pos: mark.pos };
+      warn(`resuming after ${mark.transactions} applied transactions, at ${mark.file}:${mark.pos}${mark.gtid === '' ? '' : ` (GTID position ${mark.gtid})`}`);
+    }
     let batched = true;
-    for (;;) {
-      const applier = new BinlogApplier({ conn, triggers, onGroup, relaxFloatTables, onWarning: warn, ...(batched ? { batch: BATCH } : {}) });
+    const done = stop !== null && mark !== undefined && mark.file === stop.file && mark.pos >= stop.pos;
+    for (; !done; ) {
+      const applier = new BinlogApplier({ conn, triggers, onGroup, relaxFloatTables, onWarning: warn, watermark, ...(batched ? { batch: BATCH } : {}) });
       try {
         await readRange(from, history, true, (e) => applier.apply(e));
         await applier.finish();
         break;
       } catch (e) {
         if (!(e instanceof GroupReplayFailed) || !batched) throw e;
+        if (e.from.file === '?') throw e.reason;
         batched = false;
         const index = plan.binlogs.findIndex((f) => f.name === e.from.file);
         from = { index, pos: e.from.pos };
@@ -223,6 +254,8 @@ export async function runRestore(options: RunRestoreOptions): Promise<RestoreRes
         warn(`could not set gtid_slave_pos to ${text} on the target: ${serverErrorOf(e)?.message ?? String(e)} (set it by hand before making it a replica)`);
       }
     }
+    // the restore is complete: the watermark has served its purpose
+    await run(conn, 'DROP DATABASE IF EXISTS pitr_restore', 'removing the resume watermark');
     progress({ phase: 'done', done: 0, total: 0, transactions });
     return {
       statementsLoaded,
@@ -268,6 +301,64 @@ async function checkTarget(conn: ApplyConnection, plan: Plan, allowBusy: boolean
     }
   }
   return { writesToTargetBinlog: String(vars?.['lb'] ?? '0') === '1', busy };
+}
+
+/**
+ * The resume watermark: one row, updated in the same target transaction as the changes it covers
+ * (binlog-applier.ts `watermark`), so after a crash it names exactly the last committed source
+ * transaction. DDL commits on its own: an interruption between a DDL and its watermark row makes
+ * --resume run that DDL again (it then fails clearly, e.g. "table exists"). Dropped when the restore
+ * completes.
+ */
+const WATERMARK_DDL = [
+  'CREATE DATABASE IF NOT EXISTS pitr_restore',
+  `CREATE TABLE IF NOT EXISTS pitr_restore.progress (
+     id TINYINT UNSIGNED PRIMARY KEY, backup VARCHAR(2048) NOT NULL, backup_file VARCHAR(512) NOT NULL, backup_pos BIGINT UNSIGNED NOT NULL,
+     file VARCHAR(512) NOT NULL, pos BIGINT UNSIGNED NOT NULL, gtid_position TEXT NOT NULL, transactions BIGINT UNSIGNED NOT NULL,
+     rows_applied BIGINT UNSIGNED NOT NULL, updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6)
+   ) ENGINE=InnoDB`,
+];
+
+interface Watermark {
+  readonly file: string;
+  readonly pos: number;
+  readonly gtid: string;
+  readonly transactions: number;
+  readonly rows: number;
+}
+
+/** The watermark of an interrupted restore of this plan's backup; refuses anything else. */
+async function readWatermark(conn: ApplyConnection, plan: Plan): Promise<Watermark> {
+  let rows: Record<string, unknown>[];
+  try {
+    rows = await conn.rows('SELECT backup, backup_file, backup_pos, file, pos, gtid_position, transactions, rows_applied FROM pitr_restore.progress WHERE id = 1');
+  } catch {
+    rows = [];
+  }
+  const r = rows[0];
+  if (r === undefined) {
+    throw new PitrError(ERROR_CODES.TARGET, 'the target has no record of an interrupted restore (pitr_restore.progress): there is nothing to resume', {
+      hints: ['an interrupted restore that never reached the binlog replay must be started again (its dump load is not resumable); use --force to replace what it left'],
+    });
+  }
+  const backup = text(r['backup']);
+  const backupFile = text(r['backup_file']);
+  const backupPos = Number(text(r['backup_pos']));
+  if (backupFile !== plan.backup.binlogFile || backupPos !== plan.backup.binlogPos) {
+    throw new PitrError(ERROR_CODES.TARGET, `the interrupted restore on the target started from another backup (${backup} at ${backupFile}:${backupPos}), not ${plan.backup.path} at ${plan.backup.binlogFile}:${plan.backup.binlogPos}`, {
+      hints: ['resume with the same backup, or restore again with --force'],
+    });
+  }
+  const mark: Watermark = { file: text(r['file']), pos: Number(text(r['pos'])), gtid: text(r['gtid_position']), transactions: Number(text(r['transactions'])), rows: Number(text(r['rows_applied'])) };
+  const index = plan.binlogs.findIndex((f) => f.name === mark.file);
+  const stop = plan.replay.stop;
+  const beyond = stop !== null && (plan.binlogs.findIndex((f) => f.name === stop.file) < index || (stop.file === mark.file && mark.pos > stop.pos));
+  if (index < 0 || beyond) {
+    throw new PitrError(ERROR_CODES.TARGET, `the interrupted restore already applied transactions up to ${mark.file}:${mark.pos}, which is ${index < 0 ? 'not in this plan\'s binlogs' : 'beyond this target'}`, {
+      hints: ['a restore cannot go back: restore again with --force to an earlier target'],
+    });
+  }
+  return mark;
 }
 
 function quoteString(s: string): string {
@@ -316,7 +407,12 @@ function text(v: unknown): string {
  */
 const SKIP_RE = /^\s*(?:\/\*!\d*\s*)?(?:CHANGE\s+(?:MASTER|REPLICATION\s+SOURCE)\b|SET\s+(?:GLOBAL\s+|@@GLOBAL\.)gtid_slave_pos\b|SET\s+@@GLOBAL\.GTID_PURGED\b|START\s+(?:SLAVE|REPLICA)\b)/i;
 
-async function loadDump(conn: ApplyConnection, plan: Plan, triggers: DeferredTriggers, progress: (p: RestoreProgress) => void): Promise<number> {
+/**
+ * Loads the dump. `collectOnly` (--resume): runs only its session SETs and collects the CREATE
+ * TRIGGER statements with their sessions again (a full load defers them, so an interrupted restore
+ * never created them).
+ */
+async function loadDump(conn: ApplyConnection, plan: Plan, triggers: DeferredTriggers, progress: (p: RestoreProgress) => void, collectOnly = false): Promise<number> {
   let n = 0;
   let currentDb = '';
   const total = plan.backup.size;
@@ -339,6 +435,7 @@ async function loadDump(conn: ApplyConnection, plan: Plan, triggers: DeferredTri
     if (s.kind === 'other' || s.kind === 'set') {
       if (SKIP_RE.test(s.bytes.subarray(0, 200).toString('latin1'))) continue;
     }
+    if (collectOnly && s.kind !== 'set' && s.kind !== 'use') continue;
     await run(conn, s.bytes, `dump statement at line ${s.line}`);
     n++;
     if (s.offset - last > 1 << 20) {
