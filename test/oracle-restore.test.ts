@@ -6,8 +6,11 @@
  * of every kind, a disaster) is recorded once; then `buildPlan` + `runRestore` restore onto fresh
  * servers to every recorded second, to positions, to GTIDs, to just before the disaster and to
  * `latest`, and every restored fingerprint (definitions + every row byte-exactly) must equal the
- * recorded one. test/oracle-reference.test.ts proves the same recording with the reference
- * pipeline (mariadb-dump + mariadb-binlog | mariadb).
+ * recorded one. In the same test, every target is also restored with the reference pipeline
+ * (mariadb-dump + `TZ=… mariadb-binlog --stop-… | mariadb`, tools/src/reference-restore.ts) onto
+ * another fresh server, and must give the same fingerprint: ours and the reference agree. Where
+ * the reference is wrong for a known reason the difference is asserted exactly: a single-domain
+ * GTID stop drops the other domains (mariadb-binlog semantics), and mariadb-dump's 6-digit FLOATs.
  *
  * The base backup is the reference mariadb-dump file, so its known FLOAT loss (6 digits, in
  * oracle_a.dump_floats, never touched after the backup) is asserted and taken out exactly as in the
@@ -20,8 +23,18 @@ import { join } from 'node:path';
 import { parseTarget } from '@pitr/core';
 import { buildPlan, runRestore, takeBackup, type Plan, type PlanSource } from '@pitr/pitr-planner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stat } from 'node:fs/promises';
 import { diffFingerprints, fingerprintServer, type Fingerprint } from '../tools/src/fingerprint.js';
-import { ORACLE_DATABASES, reconcileDumpFloatLoss, recordOracle, startOracleTarget, type OracleRun } from '../tools/src/workloads/oracle-workload.js';
+import { referenceRestore, type ReferenceStop } from '../tools/src/reference-restore.js';
+import {
+  ORACLE_DATABASES,
+  ORACLE_SOURCE_OPTIONS,
+  ORACLE_TARGET_TZ,
+  reconcileDumpFloatLoss,
+  recordOracle,
+  startOracleTarget,
+  type OracleRun,
+} from '../tools/src/workloads/oracle-workload.js';
 
 const CONCURRENCY = 2;
 
@@ -66,6 +79,31 @@ describe('oracle: pitr restore reproduces every recorded moment', () => {
     });
   }
 
+  /** The reference pipeline for the same target, onto its own fresh server. */
+  async function reference(stop: ReferenceStop): Promise<Fingerprint> {
+    return limit(async () => {
+      const target = await startOracleTarget();
+      try {
+        await referenceRestore({ dumpFile: run.dumpFile, binlogFiles: run.binlogFiles, stop, target });
+        const conn = await target.connect();
+        try {
+          return await fingerprintServer(conn, { databases: ORACLE_DATABASES });
+        } finally {
+          await conn.end();
+        }
+      } finally {
+        await target.stop();
+      }
+    });
+  }
+
+  /** Ours and the reference both equal the recorded state (so they agree with each other). */
+  async function bothMatch(expected: Fingerprint, ours: Promise<{ fingerprint: Fingerprint }>, ref: Promise<Fingerprint>): Promise<void> {
+    const [o, r] = await Promise.all([ours, ref]);
+    expectSame(expected, o.fingerprint);
+    expectSame(expected, r);
+  }
+
   function expectSame(expected: Fingerprint, restored: Fingerprint): void {
     const r = reconcileDumpFloatLoss(expected, restored);
     expect(r.unexplained).toEqual([]);
@@ -83,19 +121,50 @@ describe('oracle: pitr restore reproduces every recorded moment', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  describe('time targets: every phase', { timeout: 180_000 }, () => {
+  it('records what the restores rely on: separated seconds, growing positions, several binlog files', async () => {
+    expect(run.phases.map((p) => p.name)).toEqual(['backup', 'types', 'bulk', 'relations', 'triggers', 'savepoints', 'long-begin', 'long-commit', 'ddl', 'after-ddl']);
+    for (let i = 1; i < run.phases.length; i++) {
+      const [prev, cur] = [run.phases[i - 1]!, run.phases[i]!];
+      expect(cur.lastCommitSecond).toBeGreaterThan(prev.lastCommitSecond);
+      const changed = diffFingerprints(prev.fingerprint, cur.fingerprint).filter((l) => !l.includes('phase_marker'));
+      expect(changed.length, `phase ${cur.name} changes something`).toBeGreaterThan(0);
+    }
+    expect(run.disaster.second).toBeGreaterThan(run.phases.at(-1)!.lastCommitSecond);
+    // the long transaction: begun in phase 6, committed in phase 7
+    const longtx = (p: number): number => run.phases[p]!.fingerprint.databases.oracle_a!.tables.longtx!.rowCount;
+    expect([longtx(6), longtx(7)]).toEqual([0, 2]);
+    expect(run.binlogFiles.length).toBeGreaterThanOrEqual(4);
+    const sizes = await Promise.all(run.binlogFiles.map(async (f) => (await stat(f)).size));
+    expect(Math.max(...sizes)).toBeGreaterThan(2 * ORACLE_SOURCE_OPTIONS.maxBinlogSize!);
+  });
+
+  describe('time targets: every phase, ours and the reference (--stop-datetime = second + 1, TZ=' + ORACLE_TARGET_TZ + ')', { timeout: 240_000 }, () => {
     it.concurrent.for(Array.from({ length: 10 }, (_, i) => i))('phase %i', async (i) => {
       const phase = run.phases[i]!;
-      const { fingerprint, plan } = await restore(new Date(phase.lastCommitSecond * 1000).toISOString());
-      expect(plan.replay.stop).not.toBeNull();
-      expectSame(phase.fingerprint, fingerprint);
+      const ours = restore(new Date(phase.lastCommitSecond * 1000).toISOString());
+      await bothMatch(phase.fingerprint, ours, reference({ kind: 'time', second: phase.lastCommitSecond, tz: ORACLE_TARGET_TZ }));
+      expect((await ours).plan.replay.stop).not.toBeNull();
     });
   });
 
-  describe('position, GTID, disaster and latest targets', { timeout: 180_000 }, () => {
-    it.concurrent.for([3, 6])('position after phase %i', async (i) => {
+  describe('position, GTID, disaster and latest targets', { timeout: 240_000 }, () => {
+    it.concurrent.for([3, 6])('position after phase %i (ours and the reference)', async (i) => {
       const phase = run.phases[i]!;
-      expectSame(phase.fingerprint, (await restore(`pos:${phase.binlog.file}:${phase.binlog.pos}`)).fingerprint);
+      await bothMatch(phase.fingerprint, restore(`pos:${phase.binlog.file}:${phase.binlog.pos}`), reference({ kind: 'position', ...phase.binlog }));
+    });
+
+    it.concurrent('known reference difference: a single-domain GTID stop drops the other domain; ours keeps binlog order', async () => {
+      const phase = run.phases[6]!;
+      const [ours, ref] = await Promise.all([restore(`gtid:${phase.lastGtid}`), reference({ kind: 'gtid', gtid: phase.lastGtid })]);
+      expectSame(phase.fingerprint, ours.fingerprint);
+      const r = reconcileDumpFloatLoss(phase.fingerprint, ref);
+      expect(diffFingerprints(phase.fingerprint, r.fingerprint)).toEqual([
+        'oracle_c.notes: 3 vs 2 rows, 2 differing',
+        expect.stringMatching(/^ {2}oracle_c\.notes: row \(id=1\) differs: body: .*20696E20646F6D61696E20313129 vs 6E6F7465206F6E65$/),
+        '  oracle_c.notes: row only in first: (id=2)',
+      ]);
+      // with the full GTID position the reference is exact too
+      expectSame(phase.fingerprint, await reference({ kind: 'gtid', gtid: phase.gtidPos }));
     });
 
     it.concurrent.for([4, 5, 8])('GTID of the last transaction of phase %i (everything before it in binlog order, all domains)', async (i) => {
@@ -103,15 +172,16 @@ describe('oracle: pitr restore reproduces every recorded moment', () => {
       expectSame(phase.fingerprint, (await restore(`gtid:${phase.lastGtid}`)).fingerprint);
     });
 
-    it.concurrent('just before the disaster: its first GTID, exclusive', async () => {
-      const { fingerprint, plan } = await restore(`gtid:${run.disaster.firstGtid}`, true);
+    it.concurrent('just before the disaster: its first GTID, exclusive (reference: --stop-position at its group)', async () => {
+      const ours = restore(`gtid:${run.disaster.firstGtid}`, true);
+      await bothMatch(run.disaster.fingerprintBefore, ours, reference({ kind: 'position', ...run.disaster.start }));
+      const { plan } = await ours;
       expect(plan.replay.firstLost[0]?.gtid).toBe(run.disaster.firstGtid);
       expect(plan.replay.firstLost[0]?.statements.join(' ')).toMatch(/DELETE FROM oracle_a\.accounts/);
-      expectSame(run.disaster.fingerprintBefore, fingerprint);
     });
 
-    it.concurrent('latest: the state after the disaster', async () => {
-      expectSame(run.disaster.fingerprintAfter, (await restore('latest')).fingerprint);
+    it.concurrent('latest: the state after the disaster (ours and the reference)', async () => {
+      await bothMatch(run.disaster.fingerprintAfter, restore('latest'), reference({ kind: 'latest' }));
     });
   });
 
