@@ -252,6 +252,25 @@ describe('restore smoke: dump + binlogs → plan → restore to a time', () => {
       expect(again.stderr).toMatch(/nothing to resume/);
     }, 60_000);
 
+    it('--skip-gtid leaves out the bad DELETE and keeps what came after it', async () => {
+      const at = new Date(phase1Second * 1000).toISOString();
+      const planned = JSON.parse((await pitr('plan', at, ...files(), '--json')).stdout);
+      const bad = planned.replay.firstLost[0].gtid as string;
+      const plan = await pitr('plan', 'latest', ...files(), '--skip-gtid', bad);
+      expect(plan.stdout).toMatch(/transactions left out \(--skip-gtid\):\n.*\n\s+DELETE FROM shop\.orders/);
+      expect(plan.stdout).toMatch(/a state the source never had/);
+      const server = await startServer({ binlog: false });
+      targets.push(server);
+      const r = await pitr('restore', 'latest', ...files(), '--skip-gtid', `gtid:${bad}`, '--to', server.url, '--state-dir', join(dir, 'state'));
+      expect(r.code).toBe(0);
+      const expected = { ...atPhase1 };
+      delete expected['audit']; // the DROP TABLE after the DELETE is kept
+      expect(await fingerprint(server, 'shop')).toEqual(expected);
+      const unknown = await pitr('plan', 'latest', ...files(), '--skip-gtid', '0-1-999999');
+      expect(unknown.code).toBe(3);
+      expect(unknown.stderr).toMatch(/not among the transactions this restore replays/);
+    }, 60_000);
+
     it('bad input: each its error and exit code, nothing written', async () => {
       // a dump without coordinates
       const bare = join(dir, 'bare.sql');

@@ -111,6 +111,12 @@ export const OPTIONS = {
     type: 'boolean',
     summary: 'stop strictly before the target (time: commits before it; GTID: the transaction before it)',
   },
+  'skip-gtid': {
+    type: 'string',
+    valueName: 'G,...',
+    summary: 'leave these transactions (GTIDs) out of the replay although they are before the target: undo one bad transaction, keep what came after',
+    details: ['The result is a state the source never had: a later transaction that depends on a skipped one (e.g. updates a row it deleted) stops the restore with a divergence error. The plan lists the skipped transactions.'],
+  },
   'dry-run': {
     type: 'boolean',
     summary: 'print the plan (like pitr plan) and write nothing',
@@ -232,7 +238,7 @@ export const COMMANDS = {
       'A plan that cannot be carried out exactly — a missing binlog, a gap, a target before the backup or after the binlogs\' end, a GTID that is not there — fails with exit code 3.',
     ],
     positionals: [{ name: 'target', valueName: 'TARGET', summary: 'the moment to restore to (see above)', variadic: false, required: true }],
-    options: ['dump', 'binlog-dir', 'repo', 'tz', 'exclusive', 'json'],
+    options: ['dump', 'binlog-dir', 'repo', 'tz', 'exclusive', 'skip-gtid', 'json'],
     optionText: {
       json: { summary: 'print the plan as JSON (the Plan object: a stable schema for runbooks and review tools)' },
       tz: { summary: 'time zone of a wall-clock TARGET ("2026-05-25 14:30"): an IANA name (Europe/Berlin) or an offset (+02:00); the plan prints the resolved UTC instant' },
@@ -254,7 +260,7 @@ export const COMMANDS = {
       'pitr TARGET … is short for pitr restore TARGET ….',
     ],
     positionals: [{ name: 'target', valueName: 'TARGET', summary: 'the moment to restore to (as for pitr plan)', variadic: false, required: true }],
-    options: ['to', 'dump', 'binlog-dir', 'repo', 'tz', 'exclusive', 'dry-run', 'force', 'pre-restore-backup', 'skip-full', 'resume', 'state-dir', 'json'],
+    options: ['to', 'dump', 'binlog-dir', 'repo', 'tz', 'exclusive', 'skip-gtid', 'dry-run', 'force', 'pre-restore-backup', 'skip-full', 'resume', 'state-dir', 'json'],
     optionText: {
       json: { summary: 'print the result (or with --dry-run the plan) as JSON' },
       tz: { summary: 'time zone of a wall-clock TARGET ("2026-05-25 14:30"): an IANA name (Europe/Berlin) or an offset (+02:00); the plan prints the resolved UTC instant' },

@@ -12,6 +12,7 @@ import { Progress } from '../progress.js';
 export interface RestoreTargetArgs {
   readonly target: Target;
   readonly source: PlanSource;
+  readonly skipGtids: readonly string[];
 }
 
 /** TARGET and SOURCE of plan/restore, checked; every problem is a USAGE error naming the option. */
@@ -21,6 +22,7 @@ export function restoreTargetArgs(ctx: Pick<CommandContext, 'positionals' | 'val
   if (text === undefined) throw new PitrError('USAGE', 'no TARGET given', { hints: ['e.g. pitr plan "2026-05-25 14:30" --dump backup.sql.gz --binlog-dir ./binlogs'] });
   if (extra.length > 0) throw new PitrError('USAGE', `unexpected argument '${extra[0]}' after the target`, { hints: ['quote a time target: "2026-05-25 14:30"'] });
   const target = parseTarget(text, { tz: typeof v.tz === 'string' ? v.tz : undefined, exclusive: v.exclusive === true });
+  const skipGtids = typeof v['skip-gtid'] === 'string' ? v['skip-gtid'].split(',').map((g) => g.trim().replace(/^gtid:/, '')).filter((g) => g !== '') : [];
   const dump = typeof v.dump === 'string' ? v.dump : undefined;
   const binlogDir = typeof v['binlog-dir'] === 'string' ? v['binlog-dir'] : undefined;
   if (typeof v.repo === 'string') {
@@ -30,14 +32,14 @@ export function restoreTargetArgs(ctx: Pick<CommandContext, 'positionals' | 'val
         hints: ['give the directory holding the server\'s binlog files: --binlog-dir DIR'],
       });
     }
-    return { target, source: { kind: 'repo', repo: v.repo, binlogDir } };
+    return { target, source: { kind: 'repo', repo: v.repo, binlogDir }, skipGtids };
   }
   if (dump === undefined || binlogDir === undefined) {
     throw new PitrError('USAGE', `${dump === undefined ? '--dump' : '--binlog-dir'} is missing: the SOURCE is --repo DIR --binlog-dir DIR, or --dump FILE.sql[.gz] --binlog-dir DIR`, {
       hints: ['the dump must carry its binlog coordinates (mariadb-dump --master-data=2 --gtid, mysqldump --source-data=2)'],
     });
   }
-  return { target, source: { kind: 'files', dump, binlogDir } };
+  return { target, source: { kind: 'files', dump, binlogDir }, skipGtids };
 }
 
 /** Builds the plan with a progress line on a terminal. */

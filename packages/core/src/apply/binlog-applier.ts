@@ -84,6 +84,8 @@ export interface BinlogApplierOptions {
    * triggers — without running anything on the target (to rebuild that state up to a resume point).
    */
   readonly trackOnly?: boolean;
+  /** Transactions (GTID text) to leave out entirely (`--skip-gtid`). */
+  readonly skipGtids?: ReadonlySet<string>;
 }
 
 /** A merged group failed (rolled back): replay again from `from` (its first transaction's start) without batching. */
@@ -121,6 +123,9 @@ export class BinlogApplier {
   private readonly relaxFloatTables: Set<string>;
   private readonly watermark: ((groups: readonly AppliedGroup[]) => string) | undefined;
   private readonly trackOnly: boolean;
+  private readonly skipGtids: ReadonlySet<string> | undefined;
+  /** Inside a transaction left out (--skip-gtid): 'standalone' ends at its statement, 'group' at XID/COMMIT/ROLLBACK. */
+  private skipping: 'no' | 'standalone' | 'group' = 'no';
   /** Batching: is the current source transaction merged into the open target transaction? */
   private merging = false;
   /** Between a group's GTID event and its end (the target transaction may stay open longer when merging). */
@@ -142,6 +147,7 @@ export class BinlogApplier {
     this.relaxFloatTables = options.relaxFloatTables ?? new Set();
     this.watermark = options.watermark;
     this.trackOnly = options.trackOnly === true;
+    this.skipGtids = options.skipGtids;
   }
 
   /** True between a group's start and its end: stopping here would leave a partial transaction. */
@@ -151,6 +157,12 @@ export class BinlogApplier {
 
   async apply(event: BinlogEvent): Promise<void> {
     const body = event.body;
+    if (this.skipping !== 'no' && this.skippedEnds(body)) return;
+    if (body.kind === 'gtid' && this.skipGtids?.has(body.gtid) === true) {
+      await this.commitMerged(event);
+      this.skipping = body.flavor === 'mariadb' && body.standalone ? 'standalone' : 'group';
+      return;
+    }
     switch (body.kind) {
       case 'format_description':
         this.flavor = body.flavor;
@@ -208,6 +220,21 @@ export class BinlogApplier {
         // PREVIOUS_GTIDS, TRANSACTION_CONTEXT, VIEW_CHANGE, TRANSACTION_PAYLOAD (inner events follow), IGNORABLE
         return;
     }
+  }
+
+  /** While skipping a transaction: true for its events (the last one ends the skip). */
+  private skippedEnds(body: BinlogEvent['body']): boolean {
+    if (body.kind === 'gtid') {
+      this.skipping = 'no';
+      return false;
+    }
+    if (body.kind === 'xid') this.skipping = 'no';
+    else if (body.kind === 'query') {
+      const kw = firstKeyword(body.query);
+      if (kw === 'commit' || (kw === 'rollback' && !/^\s*rollback\s+(work\s+)?to\b/i.test(body.query))) this.skipping = 'no';
+      else if (this.skipping === 'standalone' && kw !== 'begin') this.skipping = 'no';
+    }
+    return true;
   }
 
   /** Call after the last event: a replay must end on a group boundary. */

@@ -111,6 +111,8 @@ export interface Plan {
     /** The last few transactions applied (newest last) and the first few not applied. */
     readonly lastKept: readonly PlanTransaction[];
     readonly firstLost: readonly PlanTransaction[];
+    /** `--skip-gtid`: transactions before the target that are left out. */
+    readonly skipped: readonly PlanTransaction[];
     /** Everything after the stop point: what this target gives up. */
     readonly lost: { readonly transactions: number; readonly rows: number; readonly outOfOrder: number };
     /** GTID position of the target server after the restore (MariaDB gtid_slave_pos / MySQL gtid_purged). */
@@ -127,6 +129,12 @@ export interface Plan {
 export interface BuildPlanOptions {
   readonly target: Target;
   readonly source: PlanSource;
+  /**
+   * `--skip-gtid`: transactions (GTID text as the binlog prints it, e.g. '0-1-4711') left out of
+   * the replay although they are before the target — the bad transaction, when what came after it
+   * must stay. Every one must be found in the replay range.
+   */
+  readonly skipGtids?: readonly string[];
   /** Called while binlogs are read: bytes done of total. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -171,6 +179,8 @@ export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
   const ddl: PlanDdl[] = [];
   const lastKept: PlanTransaction[] = [];
   const firstLost: PlanTransaction[] = [];
+  const skip = new Set(options.skipGtids ?? []);
+  const skipped: PlanTransaction[] = [];
   let kept = 0;
   let rolledBack = 0;
   let events = 0;
@@ -195,6 +205,10 @@ export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
         const t = tracker.push(event);
         if (t === undefined) continue;
         const d = matcher.decide({ commitTimeUs: t.commitTimeUs, gtid: t.gtid, file: t.file, startPos: t.startPos, endPos: t.endPos });
+        if (d.verdict === 'kept' && t.gtidText !== undefined && skip.has(t.gtidText)) {
+          skipped.push(planTransaction(t));
+          continue;
+        }
         if (d.verdict === 'kept') {
           kept++;
           events += t.events;
@@ -268,6 +282,17 @@ export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
     default:
       break;
   }
+  const missing = [...skip].filter((g) => !skipped.some((t) => t.gtid === g));
+  if (missing.length > 0) {
+    throw new PitrError(ERROR_CODES.PLAN, `--skip-gtid ${missing.join(', ')}: not among the transactions this restore replays (${coords.binlog.file}:${coords.binlog.pos} up to the target)`, {
+      hints: ['the plan lists the transactions around the target; pitr binlog decode --json shows every GTID'],
+    });
+  }
+  if (skipped.length > 0) {
+    warnings.push(
+      `${skipped.length} transaction(s) before the target are left out (--skip-gtid ${skipped.map((t) => t.gtid).join(', ')}): the result is a state the source never had; a later transaction that depends on them stops the restore with a divergence error`,
+    );
+  }
   if (matcher.outOfOrderCount > 0) {
     warnings.push(`${matcher.outOfOrderCount} transaction(s) after the stop point would match the target on their own (commit times went backwards or GTIDs were committed out of order); a replay is a prefix of the binlog, so they are not applied`);
   }
@@ -308,6 +333,7 @@ export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
       ddl,
       lastKept,
       firstLost,
+      skipped,
       lost: { transactions: lostTx, rows: lostRows, outOfOrder: matcher.outOfOrderCount },
       gtidAfter: gtidAfter === undefined ? (coords.gtid ?? null) : gtidAfter.gtids.map(formatMariadbGtid).join(','),
       binlogsEndTime: endTimeSec === 0 ? null : isoUs(BigInt(endTimeSec) * 1_000_000n),

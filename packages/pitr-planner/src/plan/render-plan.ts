@@ -40,6 +40,10 @@ export function renderPlan(plan: Plan): string {
   out.push('  last transactions kept:');
   if (r.lastKept.length === 0) out.push('    (none: the restore is the backup as it is)');
   for (const t of r.lastKept) out.push(...transactionLines(t));
+  if (r.skipped.length > 0) {
+    out.push('  transactions left out (--skip-gtid):');
+    for (const t of r.skipped) out.push(...transactionLines(t));
+  }
   out.push('  first transactions lost:');
   if (r.firstLost.length === 0) out.push('    (none: everything in the binlogs is restored)');
   for (const t of r.firstLost) out.push(...transactionLines(t));

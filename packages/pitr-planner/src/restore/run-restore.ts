@@ -198,12 +198,13 @@ export async function runRestore(options: RunRestoreOptions): Promise<RestoreRes
     // (with the schema history rebuilt up to its start), so the error names the exact transaction
     // and every transaction before it is committed.
     const relaxFloatTables = new Set<string>();
+    const skipGtids = new Set(plan.replay.skipped.map((t) => t.gtid!));
     let from = { index: 0, pos: plan.replay.start.pos };
     let history = newHistory();
     if (mark !== undefined) {
       // rebuild what the replay remembers (schema history, triggers) up to the watermark, then go on from it
       const index = plan.binlogs.findIndex((f) => f.name === mark.file);
-      const tracker = new BinlogApplier({ conn, triggers, trackOnly: true });
+      const tracker = new BinlogApplier({ conn, triggers, trackOnly: true, skipGtids });
       await readRange({ index: 0, pos: plan.replay.start.pos }, history, false, (e) => tracker.apply(e), { file: mark.file, pos: mark.pos });
       from = { index, pos: mark.pos };
       warn(`resuming after ${mark.transactions} applied transactions, at ${mark.file}:${mark.pos}${mark.gtid === '' ? '' : ` (GTID position ${mark.gtid})`}`);
@@ -211,7 +212,7 @@ export async function runRestore(options: RunRestoreOptions): Promise<RestoreRes
     let batched = true;
     const done = stop !== null && mark !== undefined && mark.file === stop.file && mark.pos >= stop.pos;
     for (; !done; ) {
-      const applier = new BinlogApplier({ conn, triggers, onGroup, relaxFloatTables, onWarning: warn, watermark, ...(batched ? { batch: BATCH } : {}) });
+      const applier = new BinlogApplier({ conn, triggers, onGroup, relaxFloatTables, onWarning: warn, watermark, skipGtids, ...(batched ? { batch: BATCH } : {}) });
       try {
         await readRange(from, history, true, (e) => applier.apply(e));
         await applier.finish();
