@@ -24,6 +24,8 @@ export async function restore(ctx: CommandContext): Promise<ExitCode> {
   }
   const tty = io.stderr.isTTY === true;
   let lastMs = 0;
+  let phase = '';
+  let phaseStart = Date.now();
   const log = (line: string): void => {
     if (tty) io.stderr.write('\r\x1b[K');
     io.stderr.write(`${line}\n`);
@@ -57,10 +59,16 @@ export async function restore(ctx: CommandContext): Promise<ExitCode> {
       const now = Date.now();
       if (now - lastMs < 200 && p.phase !== 'done') return;
       lastMs = now;
-      const secs = (now - t0) / 1000;
-      const pct = p.total > 0 ? ` ${Math.min(100, Math.floor((p.done / p.total) * 100))}%` : '';
+      if (p.phase !== phase) {
+        phase = p.phase;
+        phaseStart = now;
+      }
+      const secs = (now - phaseStart) / 1000;
+      const frac = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
+      const pct = p.total > 0 ? ` ${Math.floor(frac * 100)}% of ${(p.total / 1048576).toFixed(1)} MiB` : '';
       const rate = p.phase === 'replay' && secs > 0 ? `, ${Math.round(p.transactions / secs)} transactions/s` : '';
-      io.stderr.write(`\r\x1b[K${p.phase}${pct}, ${p.transactions}/${plan.replay.transactions} transactions${rate}`);
+      const eta = frac > 0.02 && frac < 1 && secs > 1 ? `, ETA ${Math.ceil((secs / frac) * (1 - frac))} s` : '';
+      io.stderr.write(`\r\x1b[K${p.phase}${pct}, ${p.transactions}/${plan.replay.transactions} transactions${rate}${eta}`);
     },
     });
   } catch (e) {

@@ -416,7 +416,8 @@ const SKIP_RE = /^\s*(?:\/\*!\d*\s*)?(?:CHANGE\s+(?:MASTER|REPLICATION\s+SOURCE)
 async function loadDump(conn: ApplyConnection, plan: Plan, triggers: DeferredTriggers, progress: (p: RestoreProgress) => void, collectOnly = false): Promise<number> {
   let n = 0;
   let currentDb = '';
-  const total = plan.backup.size;
+  // a .gz dump: positions count uncompressed bytes, so its file size is no measure of progress
+  const total = plan.backup.path.endsWith(".gz") ? 0 : plan.backup.size;
   let last = 0;
   for await (const s of dumpStatements(plan.backup.path)) {
     if (s.kind === 'use' && s.db !== undefined) currentDb = s.db;
