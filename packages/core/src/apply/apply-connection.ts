@@ -69,6 +69,8 @@ export async function openApplyConnection(url: string, env?: Readonly<Record<str
       connectTimeout: 10_000,
       // runMany(): the applier's batches; dump statements and QUERY events are still sent one per query
       multipleStatements: true,
+      // statements are complete SQL (no placeholders): skip mysql2's scan for '?' (~6% of our CPU in a replay)
+      queryFormat: (sql: string) => sql,
     });
   } catch (e) {
     throw new PitrError(ERROR_CODES.CONNECTION, `cannot connect to the restore target ${redactUrl(url)}: ${(e as Error).message ?? String(e)}`, {

@@ -37,7 +37,7 @@ describe('rowStatements', () => {
   it('UPDATE/DELETE match every stored column of the before image (LIMIT 1: a full image), one statement per row', () => {
     const [u] = rowStatements(rows('update', t, [{ before: [1, 'a', '1.00', '2.00', null], after: [1, 'b', '1.00', '2.00', null] }]));
     expect(u!.sql).toBe(
-      "UPDATE `shop`.`orders` SET `id`=1,`name`=_utf8mb4 X'62',`amount`=1.00,`b``q`=NULL WHERE `id` = 1 AND `name` = _utf8mb4'a' AND HEX(`name`) = HEX(_utf8mb4'a') AND `amount` = 1.00 AND `b``q` IS NULL LIMIT 1",
+      "UPDATE `shop`.`orders` SET `name`=_utf8mb4 X'62' WHERE `id` = 1 AND `name` = _utf8mb4'a' AND HEX(`name`) = HEX(_utf8mb4'a') AND `amount` = 1.00 AND `b``q` IS NULL LIMIT 1",
     );
     expect(u!.expectRows).toBe(1);
     const [d] = rowStatements(rows('delete', t, [{ before: [7, null, '1.00', '2.00', null] }]));
@@ -79,5 +79,16 @@ describe('rowStatements', () => {
     expect(rowStatements(rows('delete', ft, [{ before: [1, 0.5] }]))[0]!.relaxedSql).toBeUndefined();
     // once a table needed it, relaxFloat uses the relaxed form from the start
     expect(rowStatements(rows('delete', ft, [{ before: [1, v] }]), { relaxFloat: true })[0]!.sql).toBe(d!.relaxedSql);
+  });
+
+  it('SET lists only changed columns, but always temporal ones (ON UPDATE CURRENT_TIMESTAMP must not take the target clock)', () => {
+    const tt = table([
+      col(0, LONG, { name: 'id', generated: false, primaryKey: true }),
+      col(1, LONG, { name: 'n', generated: false }),
+      col(2, 17, { name: 'ts', generated: false, meta: 0 }),
+    ]);
+    const ts = { kind: 'timestamp', seconds: 1779712207, micros: 0, fsp: 0 } as const;
+    const [u] = rowStatements(rows('update', tt, [{ before: [1, 5, ts], after: [1, 6, ts] }]));
+    expect(u!.sql).toBe("UPDATE `shop`.`orders` SET `n`=6,`ts`='2026-05-25 12:30:07' WHERE `id` = 1 AND `n` = 5 AND `ts` = '2026-05-25 12:30:07' LIMIT 1");
   });
 });

@@ -145,7 +145,7 @@ export function rowStatements(body: RowsBody, options: RowStatementOptions = {})
           throw new PitrError(ERROR_CODES.BINLOG_UNSUPPORTED, `cannot apply a partial JSON update of ${table.db}.${table.table} whose before value is not logged (binlog_row_image=MINIMAL with binlog_row_value_options=PARTIAL_JSON)`);
         }
         const { where, full, relaxed } = matchClause(change.before!, plan, table.columns, options.relaxFloat === true);
-        const set = setClause(change.after!, plan, table.columns);
+        const set = setClause(change.after!, change.before!, plan, table.columns);
         // Nothing writable changed in the image (only generated columns): still check the row is there.
         const sql = (w: string): string => (set === '' ? `SELECT 1 FROM ${plan.name} WHERE ${w} LIMIT ${full ? 1 : 2}` : `UPDATE ${plan.name} SET ${set} WHERE ${w} LIMIT ${full ? 1 : 2}`);
         out.push({ sql: sql(where), expectRows: 1, rowIndex: r, kind: set === '' ? 'check' : 'update', ...(relaxed === undefined ? {} : { relaxedSql: sql(relaxed) }) });
@@ -177,16 +177,28 @@ function valuesTuple(image: RowImage, cols: readonly number[], columns: readonly
 
 const HEX_STRINGS = { strings: 'hex' } as const;
 
-function setClause(image: RowImage, plan: TablePlan, columns: readonly ColumnDef[]): string {
+/**
+ * The SET list: the writable after-image columns whose value differs from the before image (less to
+ * parse and write; the others already hold that value — the WHERE proved it), plus every temporal
+ * column of the after image, changed or not: a TIMESTAMP/DATETIME ... ON UPDATE CURRENT_TIMESTAMP
+ * column left out would take the target's clock when the row changes.
+ */
+function setClause(after: RowImage, before: RowImage, plan: TablePlan, columns: readonly ColumnDef[]): string {
   let s = '';
-  for (let i = 0; i < image.length; i++) {
-    const v = image[i];
+  for (let i = 0; i < after.length; i++) {
+    const v = after[i];
     if (v === undefined || !plan.writable[i]) continue;
+    const lit = renderLiteral(v, columns[i]!, HEX_STRINGS);
+    const b = before[i];
+    if (b !== undefined && !TEMPORAL_TYPES.has(columns[i]!.type) && renderLiteral(b, columns[i]!, HEX_STRINGS) === lit) continue;
     if (s !== '') s += ',';
-    s += `${plan.quoted[i]}=${renderLiteral(v, columns[i]!, HEX_STRINGS)}`;
+    s += `${plan.quoted[i]}=${lit}`;
   }
   return s;
 }
+
+/** MYSQL_TYPE_TIMESTAMP(2), DATETIME, TIMESTAMP2, DATETIME2: may carry ON UPDATE CURRENT_TIMESTAMP. */
+const TEMPORAL_TYPES = new Set([7, 12, 17, 18]);
 
 function matchClause(image: RowImage, plan: TablePlan, columns: readonly ColumnDef[], relaxFloat: boolean): { where: string; full: boolean; relaxed: string | undefined } {
   const parts: string[] = [];
