@@ -37,18 +37,28 @@ describe('rowStatements', () => {
   it('UPDATE/DELETE match every stored column of the before image (LIMIT 1: a full image), one statement per row', () => {
     const [u] = rowStatements(rows('update', t, [{ before: [1, 'a', '1.00', '2.00', null], after: [1, 'b', '1.00', '2.00', null] }]));
     expect(u!.sql).toBe(
-      "UPDATE `shop`.`orders` SET `name`=_utf8mb4 X'62' WHERE `id` = 1 AND `name` = _utf8mb4'a' AND HEX(`name`) = HEX(_utf8mb4'a') AND `amount` = 1.00 AND `b``q` IS NULL LIMIT 1",
+      "UPDATE `shop`.`orders` FORCE INDEX (PRIMARY) SET `name`=_utf8mb4 X'62' WHERE `id` = 1 AND CAST(`name` AS BINARY) = X'61' AND `amount` = 1.00 AND `b``q` IS NULL LIMIT 1",
     );
     expect(u!.expectRows).toBe(1);
     const [d] = rowStatements(rows('delete', t, [{ before: [7, null, '1.00', '2.00', null] }]));
     expect(d!.sql).toMatch(/^DELETE FROM `shop`\.`orders` WHERE `id` = 7 AND `name` IS NULL AND `amount` = 1\.00 AND `b``q` IS NULL LIMIT 1$/);
+    // without a known primary key: text keeps the index-friendly `=` next to its byte comparison
+    const nokey = table([col(0, LONG, { name: 'id', generated: false }), col(1, VARCHAR, { name: 'name', generated: false, collationId: 8 })]);
+    expect(rowStatements(rows('delete', nokey, [{ before: [1, 'é'] }]))[0]!.sql).toBe(
+      "DELETE FROM `shop`.`orders` WHERE `id` = 1 AND `name` = _utf8mb4'é' AND HEX(`name`) = HEX(CONVERT(_utf8mb4'é' USING latin1)) LIMIT 1",
+    );
+    // latin1 text of a keyed row: compared as latin1 bytes
+    const keyed = table([col(0, LONG, { name: 'id', generated: false, primaryKey: true }), col(1, VARCHAR, { name: 'name', generated: false, collationId: 8 })]);
+    expect(rowStatements(rows('delete', keyed, [{ before: [1, 'é'] }]))[0]!.sql).toBe(
+      "DELETE FROM `shop`.`orders` WHERE `id` = 1 AND CAST(`name` AS BINARY) = CAST(CONVERT(_utf8mb4 X'C3A9' USING latin1) AS BINARY) LIMIT 1",
+    );
   });
 
   it('a partial (MINIMAL) before image matches with LIMIT 2, so a non-unique match shows as 2 rows', () => {
     const [d] = rowStatements(rows('delete', t, [{ before: [7, undefined, undefined, undefined, undefined] }]));
     expect(d!.sql).toBe('DELETE FROM `shop`.`orders` WHERE `id` = 7 LIMIT 2');
     const [u] = rowStatements(rows('update', t, [{ before: [7, undefined, undefined, undefined, undefined], after: [undefined, undefined, '3.00', undefined, undefined] }]));
-    expect(u!.sql).toBe('UPDATE `shop`.`orders` SET `amount`=3.00 WHERE `id` = 7 LIMIT 2');
+    expect(u!.sql).toBe('UPDATE `shop`.`orders` FORCE INDEX (PRIMARY) SET `amount`=3.00 WHERE `id` = 7 LIMIT 2');
   });
 
   it('an update that changes only generated columns still checks the row exists', () => {
@@ -89,6 +99,6 @@ describe('rowStatements', () => {
     ]);
     const ts = { kind: 'timestamp', seconds: 1779712207, micros: 0, fsp: 0 } as const;
     const [u] = rowStatements(rows('update', tt, [{ before: [1, 5, ts], after: [1, 6, ts] }]));
-    expect(u!.sql).toBe("UPDATE `shop`.`orders` SET `n`=6,`ts`='2026-05-25 12:30:07' WHERE `id` = 1 AND `n` = 5 AND `ts` = '2026-05-25 12:30:07' LIMIT 1");
+    expect(u!.sql).toBe("UPDATE `shop`.`orders` FORCE INDEX (PRIMARY) SET `n`=6,`ts`='2026-05-25 12:30:07' WHERE `id` = 1 AND `n` = 5 AND `ts` = '2026-05-25 12:30:07' LIMIT 1");
   });
 });

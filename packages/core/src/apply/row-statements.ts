@@ -144,10 +144,13 @@ export function rowStatements(body: RowsBody, options: RowStatementOptions = {})
         if (change.jsonPartialUpdates !== undefined) {
           throw new PitrError(ERROR_CODES.BINLOG_UNSUPPORTED, `cannot apply a partial JSON update of ${table.db}.${table.table} whose before value is not logged (binlog_row_image=MINIMAL with binlog_row_value_options=PARTIAL_JSON)`);
         }
-        const { where, full, relaxed } = matchClause(change.before!, plan, table.columns, options.relaxFloat === true);
+        const { where, full, relaxed, byKey } = matchClause(change.before!, plan, table.columns, options.relaxFloat === true);
         const set = setClause(change.after!, change.before!, plan, table.columns);
+        // FORCE INDEX (PRIMARY): with the whole key matched, the optimizer may still pick a secondary
+        // index on a column being updated (then buffers the update): measured ~2× slower.
+        const target = byKey ? `${plan.name} FORCE INDEX (PRIMARY)` : plan.name;
         // Nothing writable changed in the image (only generated columns): still check the row is there.
-        const sql = (w: string): string => (set === '' ? `SELECT 1 FROM ${plan.name} WHERE ${w} LIMIT ${full ? 1 : 2}` : `UPDATE ${plan.name} SET ${set} WHERE ${w} LIMIT ${full ? 1 : 2}`);
+        const sql = (w: string): string => (set === '' ? `SELECT 1 FROM ${plan.name} WHERE ${w} LIMIT ${full ? 1 : 2}` : `UPDATE ${target} SET ${set} WHERE ${w} LIMIT ${full ? 1 : 2}`);
         out.push({ sql: sql(where), expectRows: 1, rowIndex: r, kind: set === '' ? 'check' : 'update', ...(relaxed === undefined ? {} : { relaxedSql: sql(relaxed) }) });
       }
       return out;
@@ -200,10 +203,20 @@ function setClause(after: RowImage, before: RowImage, plan: TablePlan, columns: 
 /** MYSQL_TYPE_TIMESTAMP(2), DATETIME, TIMESTAMP2, DATETIME2: may carry ON UPDATE CURRENT_TIMESTAMP. */
 const TEMPORAL_TYPES = new Set([7, 12, 17, 18]);
 
-function matchClause(image: RowImage, plan: TablePlan, columns: readonly ColumnDef[], relaxFloat: boolean): { where: string; full: boolean; relaxed: string | undefined } {
+function matchClause(image: RowImage, plan: TablePlan, columns: readonly ColumnDef[], relaxFloat: boolean): { where: string; full: boolean; relaxed: string | undefined; byKey: boolean } {
   const parts: string[] = [];
   let relaxedParts: string[] | undefined;
   let full = true;
+  // Found by its primary key when every key column is matched with `=`: then other text columns are
+  // compared as bytes only (renderMatch rowFoundByKey) and an UPDATE names the key (FORCE INDEX).
+  let keyColumns = 0;
+  let keyPresent = true;
+  for (let i = 0; i < columns.length; i++) {
+    if (!columns[i]!.primaryKey) continue;
+    keyColumns++;
+    if (image[i] === undefined || image[i] === null || !plan.writable[i]) keyPresent = false;
+  }
+  const byKey = keyColumns > 0 && keyPresent;
   for (let i = 0; i < columns.length; i++) {
     if (!plan.writable[i]) continue;
     const v = image[i];
@@ -211,7 +224,7 @@ function matchClause(image: RowImage, plan: TablePlan, columns: readonly ColumnD
       full = false;
       continue;
     }
-    const exact = renderMatch(plan.quoted[i]!, v, columns[i]!);
+    const exact = renderMatch(plan.quoted[i]!, v, columns[i]!, byKey && !columns[i]!.primaryKey ? BY_KEY : NOT_BY_KEY);
     parts.push(exact);
     if (typeof v === 'number' && columns[i]!.type === MYSQL_TYPE_FLOAT && Number.isFinite(v) && v !== 0) {
       const printed = Math.fround(Number(v.toPrecision(6)));
@@ -227,5 +240,8 @@ function matchClause(image: RowImage, plan: TablePlan, columns: readonly ColumnD
     throw new PitrError(ERROR_CODES.BINLOG_UNSUPPORTED, `a before image of ${columns.length > 0 ? 'this table' : 'a table without columns'} carries no stored column to find the row by`);
   }
   const relaxed = relaxedParts?.join(' AND ');
-  return relaxFloat && relaxed !== undefined ? { where: relaxed, full, relaxed: undefined } : { where: parts.join(' AND '), full, relaxed };
+  return relaxFloat && relaxed !== undefined ? { where: relaxed, full, relaxed: undefined, byKey } : { where: parts.join(' AND '), full, relaxed, byKey };
 }
+
+const BY_KEY = { rowFoundByKey: true } as const;
+const NOT_BY_KEY = {} as const;

@@ -47,6 +47,14 @@ export interface RenderLiteralOptions {
   readonly strings?: StringLiteralStyle;
 }
 
+export interface RenderMatchOptions {
+  /**
+   * The statement finds the row by its whole primary key (compared with `=` in the same WHERE):
+   * other text columns are then compared as bytes alone, without the index-friendly `=`.
+   */
+  readonly rowFoundByKey?: boolean;
+}
+
 /** The ColumnDef fields rendering looks at (`meta` only for renderMatch of BINARY(n)). */
 export type LiteralColumn = Pick<ColumnDef, 'type' | 'collationId' | 'sqlType'> & { readonly meta?: number };
 
@@ -232,7 +240,19 @@ function stringFieldLength(meta: number): number {
  * without their trailing 0x00 pad, are padded back to n bytes (needs `meta`); MySQL JSON is compared
  * as JSON. Needs the same session as renderLiteral (LITERAL_SESSION_STATEMENTS).
  */
-export function renderMatch(columnSql: string, value: ColumnValue, column: LiteralColumn): string {
+export function renderMatch(columnSql: string, value: ColumnValue, column: LiteralColumn, options: RenderMatchOptions = {}): string {
+  if (options.rowFoundByKey === true && typeof value === 'string' && isTextType(column.type) && column.type !== MYSQL_TYPE_JSON) {
+    // The row is found by its primary key: the text need not use an index, so one byte comparison
+    // does (the `=` + HEX pair below is for index use), about a third cheaper on the server.
+    const id = column.collationId;
+    const charset = id === undefined ? undefined : charsetOfCollation(id);
+    if (charset !== undefined && charset !== 'binary') {
+      const utf8 = `_utf8mb4 X'${hex(Buffer.from(value, 'utf8'))}'`;
+      return charset === 'utf8mb4' || charset === 'utf8mb3' || charset === 'utf8'
+        ? `CAST(${columnSql} AS BINARY) = X'${hex(Buffer.from(value, 'utf8'))}'`
+        : `CAST(${columnSql} AS BINARY) = CAST(CONVERT(${utf8} USING ${charset}) AS BINARY)`;
+    }
+  }
   if (value === null) return `${columnSql} IS NULL`;
   if (typeof value === 'number' && column.type === MYSQL_TYPE_FLOAT) return `${columnSql} = ${renderDouble(value)}`;
   const id = column.collationId;
