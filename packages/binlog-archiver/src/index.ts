@@ -1,3 +1,37 @@
-// Public entry point. Nothing is exported yet: this package is built by a later issue
-// (see the project's issue list). It exists now so the dependency graph and CI are in place.
-export {};
+// Public entry point of @pitr/binlog-archiver. Every export is named explicitly; anything not listed
+// here is internal.
+
+// archiving (pitr archive)
+export { archiveBinlogs, defaultReplicaServerId } from './archive-binlogs.js';
+export type { ArchiveBinlogsOptions, ArchiveProgress, ArchiveResult, BinlogPosition } from './archive-binlogs.js';
+
+// the manifest of a timeline (binlogs/<timeline>/manifest.json)
+export {
+  MANIFEST_FORMAT,
+  MANIFEST_VERSION,
+  MANIFEST_FILE,
+  COMPRESSION_SUFFIX,
+  manifestPath,
+  readManifest,
+  validateManifest,
+  compareBinlogNames,
+} from './manifest.js';
+export type { ArchiveCompression, BinlogManifest, ManifestFileEntry, TimelineSource } from './manifest.js';
+export { listTimelines } from './timeline.js';
+
+// the replication client (usable on its own: raw events of COM_BINLOG_DUMP)
+export { ReplicationSource } from './replication-source.js';
+export type { SourceServerInfo, BinaryLogFile, ConnectSourceOptions, OpenDumpOptions } from './replication-source.js';
+export { BinlogDumpStream, startBinlogDump, binlogDumpPayload } from './binlog-dump-stream.js';
+export type { BinlogDumpRequest, BinlogDumpStreamOptions } from './binlog-dump-stream.js';
+export {
+  COM_BINLOG_DUMP,
+  BINLOG_DUMP_NON_BLOCK,
+  BINLOG_SEND_ANNOTATE_ROWS_EVENT,
+  MARIA_SLAVE_CAPABILITY_GTID,
+  BINLOG_FILE_MAGIC,
+} from './replication-protocol.js';
+
+// file statistics as the manifest records them
+export { BinlogFileScanner } from './binlog-file-scanner.js';
+export type { BinlogFileStats } from './binlog-file-scanner.js';

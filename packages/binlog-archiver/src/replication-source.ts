@@ -1,0 +1,280 @@
+/**
+ * The server whose binlogs are archived: connecting (with clear errors for the usual mistakes),
+ * what we need to know about it, its list of binary logs, and dump connections set up so the
+ * stream carries the file's bytes unchanged.
+ *
+ * mysql2 is loaded on first use (importing it costs ~70 ms).
+ */
+import { ERROR_CODES, PitrError, flavorOfServerVersion, parseConnectionUrl, redactUrl } from '@pitr/core';
+import type { ConnectionOptions, Flavor } from '@pitr/core';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { BinlogDumpStream, startBinlogDump, type Mysql2RawConnection } from './binlog-dump-stream.js';
+import {
+  BINLOG_DUMP_NON_BLOCK,
+  BINLOG_SEND_ANNOTATE_ROWS_EVENT,
+  ER_ACCESS_DENIED_ERROR,
+  ER_DBACCESS_DENIED_ERROR,
+  ER_SPECIFIC_ACCESS_DENIED_ERROR,
+  MARIA_SLAVE_CAPABILITY_GTID,
+} from './replication-protocol.js';
+
+export interface SourceServerInfo {
+  readonly flavor: Flavor;
+  /** VERSION() */
+  readonly version: string;
+  /** @@server_id of the source. */
+  readonly serverId: number;
+  /** MySQL @@server_uuid. */
+  readonly serverUuid?: string;
+  /** @@binlog_format (ROW, MIXED, STATEMENT). */
+  readonly binlogFormat: string;
+  /** @@binlog_checksum: what every event of the stream ends with. */
+  readonly binlogChecksum: 'CRC32' | 'NONE';
+}
+
+export interface BinaryLogFile {
+  /** Server's file name, e.g. mariadb-bin.000042. */
+  readonly name: string;
+  /** Its size now (SHOW BINARY LOGS File_size). */
+  readonly sizeBytes: number;
+}
+
+export interface ConnectSourceOptions {
+  /** Where PITR_PASSWORD comes from (default process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly connectTimeoutMs?: number;
+}
+
+export interface OpenDumpOptions {
+  readonly file: string;
+  readonly position: number;
+  /** Our replica server id. */
+  readonly serverId: number;
+  /** Stop at the server's current end (BINLOG_DUMP_NON_BLOCK) instead of waiting for new events. */
+  readonly nonBlocking: boolean;
+  /** Heartbeat period asked of the server (it sends one when it has nothing else to send). Default 1000 ms. */
+  readonly heartbeatMs?: number;
+  /** Fail when nothing arrives for this long (default: 3 heartbeats + 10 s). */
+  readonly idleTimeoutMs?: number;
+  /** Errors say that nothing was written yet (a check before archiving starts). */
+  readonly beforeWriting?: boolean;
+  readonly highWaterMarkBytes?: number;
+}
+
+const GRANT_HINT = (user: string): string =>
+  `grant the archiving user what a replica needs: GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO '${user}'@'…' (MariaDB 10.5+ also knows REPLICATION CLIENT as BINLOG MONITOR)`;
+
+/** A connection to the source for queries, plus dedicated connections for dumps. */
+export class ReplicationSource {
+  readonly url: string;
+  readonly info: SourceServerInfo;
+  readonly #options: ConnectionOptions;
+  readonly #connectTimeoutMs: number;
+  #conn: Connection | undefined;
+
+  private constructor(url: string, options: ConnectionOptions, connectTimeoutMs: number, conn: Connection, info: SourceServerInfo) {
+    this.url = url;
+    this.#options = options;
+    this.#connectTimeoutMs = connectTimeoutMs;
+    this.#conn = conn;
+    this.info = info;
+  }
+
+  /**
+   * Connects and reads what the archiver needs to know. Fails with a CONNECTION PitrError for a
+   * wrong URL/credentials/unreachable server, and with USAGE when the server writes no binlog.
+   */
+  static async connect(url: string, options: ConnectSourceOptions = {}): Promise<ReplicationSource> {
+    const parsed = parseConnectionUrl(url, options.env === undefined ? {} : { env: options.env });
+    const timeout = options.connectTimeoutMs ?? 10_000;
+    const conn = await openConnection(url, parsed, timeout);
+    try {
+      const info = await readServerInfo(conn, url, parsed);
+      return new ReplicationSource(url, parsed, timeout, conn, info);
+    } catch (e) {
+      conn.destroy();
+      throw e;
+    }
+  }
+
+  /** The user name the URL connects as (for hints). */
+  get user(): string {
+    return this.#options.user;
+  }
+
+  /** SHOW BINARY LOGS, in index order. */
+  async binaryLogs(): Promise<BinaryLogFile[]> {
+    const conn = this.#query();
+    let rows: RowDataPacket[];
+    try {
+      [rows] = await conn.query<RowDataPacket[]>('SHOW BINARY LOGS');
+    } catch (e) {
+      throw sourceError(this.url, e, this.#options, 'SHOW BINARY LOGS failed');
+    }
+    return rows.map((r) => ({ name: String(r['Log_name']), sizeBytes: Number(r['File_size']) }));
+  }
+
+  /**
+   * Checks that we may dump binlogs (REPLICATION SLAVE) by starting a dump of the first event of
+   * `file` and stopping at once: a missing privilege is reported before anything is written.
+   */
+  async probeDump(file: string, serverId: number): Promise<void> {
+    const stream = await this.openDump({ file, position: 4, serverId, nonBlocking: true, idleTimeoutMs: this.#connectTimeoutMs + 10_000, beforeWriting: true });
+    try {
+      await stream.next();
+    } finally {
+      stream.close();
+    }
+  }
+
+  /**
+   * A dump on a new connection (the server ends a connection after its dump). The session is set
+   * up so that the stream is the file's bytes: checksums as the server writes them, MariaDB
+   * capability GTID (nothing rewritten for old replicas) and ANNOTATE_ROWS included.
+   */
+  async openDump(options: OpenDumpOptions): Promise<BinlogDumpStream> {
+    const conn = await openConnection(this.url, this.#options, this.#connectTimeoutMs, options.beforeWriting === true);
+    const heartbeatMs = options.heartbeatMs ?? 1000;
+    try {
+      // Both spellings: MySQL 8.0.26+ reads @source_*, older servers and MariaDB @master_*.
+      await conn.query(
+        'SET @master_binlog_checksum = @@global.binlog_checksum, @source_binlog_checksum = @@global.binlog_checksum, ' +
+          `@mariadb_slave_capability = ${MARIA_SLAVE_CAPABILITY_GTID}, ` +
+          `@master_heartbeat_period = ${BigInt(heartbeatMs) * 1_000_000n}, @source_heartbeat_period = ${BigInt(heartbeatMs) * 1_000_000n}`,
+      );
+    } catch (e) {
+      conn.destroy();
+      throw sourceError(this.url, e, this.#options, 'setting up the replication session failed', options.beforeWriting === true);
+    }
+    const raw = (conn as unknown as { connection: Mysql2RawConnection }).connection;
+    const flags = (options.nonBlocking ? BINLOG_DUMP_NON_BLOCK : 0) | (this.info.flavor === 'mariadb' ? BINLOG_SEND_ANNOTATE_ROWS_EVENT : 0);
+    return startBinlogDump(
+      raw,
+      { file: options.file, position: options.position, serverId: options.serverId, flags },
+      {
+        idleTimeoutMs: options.idleTimeoutMs ?? 3 * heartbeatMs + 10_000,
+        ...(options.highWaterMarkBytes === undefined ? {} : { highWaterMarkBytes: options.highWaterMarkBytes }),
+        mapError: (e) => sourceError(this.url, e, this.#options, `reading binlog ${options.file} from the server failed`, options.beforeWriting === true),
+      },
+    );
+  }
+
+  async close(): Promise<void> {
+    const c = this.#conn;
+    this.#conn = undefined;
+    if (c !== undefined) await c.end().catch(() => c.destroy());
+  }
+
+  #query(): Connection {
+    if (this.#conn === undefined) throw new PitrError(ERROR_CODES.INTERNAL, 'the source connection is closed');
+    return this.#conn;
+  }
+}
+
+async function openConnection(url: string, opts: ConnectionOptions, connectTimeoutMs: number, beforeWriting = true): Promise<Connection> {
+  const { default: mysql } = await import('mysql2/promise');
+  try {
+    const conn = await mysql.createConnection({
+      ...(opts.socketPath !== undefined ? { socketPath: opts.socketPath } : { host: opts.host, port: opts.port }),
+      user: opts.user,
+      ...(opts.password !== undefined ? { password: opts.password } : {}),
+      charset: 'UTF8MB4_GENERAL_CI',
+      connectTimeout: connectTimeoutMs,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      dateStrings: true,
+    });
+    // Errors after a dump (the server closes the connection) must not become unhandled 'error' events.
+    conn.on('error', () => undefined);
+    return conn;
+  } catch (e) {
+    throw sourceError(url, e, opts, 'cannot connect', beforeWriting);
+  }
+}
+
+async function readServerInfo(conn: Connection, url: string, opts: ConnectionOptions): Promise<SourceServerInfo> {
+  let row: RowDataPacket | undefined;
+  try {
+    [[row]] = await conn.query<RowDataPacket[]>(
+      'SELECT VERSION() AS version, @@server_id AS serverId, @@log_bin AS logBin, @@binlog_format AS binlogFormat, @@global.binlog_checksum AS binlogChecksum',
+    );
+  } catch (e) {
+    throw sourceError(url, e, opts, 'reading the server settings failed');
+  }
+  const version = String(row?.['version'] ?? '');
+  const flavor = flavorOfServerVersion(version);
+  const logBin = String(row?.['logBin'] ?? '0');
+  if (logBin !== '1' && logBin.toUpperCase() !== 'ON') {
+    throw new PitrError(ERROR_CODES.USAGE, `${redactUrl(url)} does not write a binary log (log_bin is OFF): there is nothing to archive`, {
+      hints: ['start the server with --log-bin (and binlog_format=ROW), then run pitr archive again'],
+    });
+  }
+  const checksum = String(row?.['binlogChecksum'] ?? 'NONE').toUpperCase();
+  let serverUuid: string | undefined;
+  if (flavor === 'mysql') {
+    const [[u]] = await conn.query<RowDataPacket[]>('SELECT @@server_uuid AS uuid');
+    if (typeof u?.['uuid'] === 'string' && u['uuid'] !== '') serverUuid = u['uuid'];
+  }
+  return {
+    flavor,
+    version,
+    serverId: Number(row?.['serverId'] ?? 0),
+    ...(serverUuid === undefined ? {} : { serverUuid }),
+    binlogFormat: String(row?.['binlogFormat'] ?? ''),
+    binlogChecksum: checksum === 'CRC32' ? 'CRC32' : 'NONE',
+  };
+}
+
+interface ServerErrorShape {
+  code?: unknown;
+  errno?: unknown;
+  sqlMessage?: unknown;
+  message?: unknown;
+}
+
+/** Turns a mysql2/network error into a CONNECTION PitrError that says what to do; never shows the password. */
+export function sourceError(
+  url: string,
+  e: unknown,
+  opts: Pick<ConnectionOptions, 'user' | 'password' | 'host' | 'port' | 'socketPath'>,
+  what: string,
+  beforeWriting = true,
+): PitrError {
+  if (e instanceof PitrError) return e;
+  const err = (typeof e === 'object' && e !== null ? e : {}) as ServerErrorShape;
+  const code = typeof err.code === 'string' ? err.code : undefined;
+  const errno = typeof err.errno === 'number' ? err.errno : undefined;
+  const raw = typeof err.sqlMessage === 'string' ? err.sqlMessage : typeof err.message === 'string' ? err.message : String(e);
+  const message = redactSecret(raw, opts.password);
+  const where = redactUrl(url);
+  const target = opts.socketPath !== undefined ? `socket ${opts.socketPath}` : `${opts.host ?? '?'}:${opts.port ?? 3306}`;
+  const nothing = beforeWriting ? ['nothing was written to the repository'] : ['what was archived before the failure is kept; run pitr archive again to continue'];
+  if (errno === ER_ACCESS_DENIED_ERROR || errno === ER_DBACCESS_DENIED_ERROR) {
+    return new PitrError(ERROR_CODES.CONNECTION, `${what}: ${where} refused the user '${opts.user}': ${message}`, {
+      cause: e,
+      hints: ['check the user and the password (in the URL or, better, in PITR_PASSWORD)', ...nothing],
+    });
+  }
+  if (errno === ER_SPECIFIC_ACCESS_DENIED_ERROR) {
+    return new PitrError(ERROR_CODES.CONNECTION, `${what}: the user '${opts.user}' lacks a privilege on ${where}: ${message}`, {
+      cause: e,
+      hints: [GRANT_HINT(opts.user), ...nothing],
+    });
+  }
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT' || code === 'ENOENT' || code === 'EAI_AGAIN') {
+    return new PitrError(ERROR_CODES.CONNECTION, `${what}: cannot reach the server at ${target} (${code})`, {
+      cause: e,
+      hints: [`check that the server runs and listens on ${target}, and the host/port (or ?socket=) in ${where}`, ...nothing],
+    });
+  }
+  return new PitrError(ERROR_CODES.CONNECTION, `${what}: ${where}: ${message}${code !== undefined && !message.includes(code) ? ` (${code})` : ''}`, {
+    cause: e,
+    hints: ['check the server and the connection URL', ...nothing],
+  });
+}
+
+/** Replaces every occurrence of `secret` (a password) in `text` with `***`. */
+export function redactSecret(text: string, secret: string | undefined): string {
+  if (secret === undefined || secret === '') return text;
+  return text.split(secret).join('***');
+}
