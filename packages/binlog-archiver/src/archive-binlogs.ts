@@ -233,6 +233,8 @@ export async function archiveBinlogs(options: ArchiveBinlogsOptions): Promise<Ar
     if (repoCreated) options.onRepoCreated?.(repo.dir);
     lock = await acquireRepoLock(repo.dir, {
       command: options.follow === true ? 'archive --follow' : 'archive',
+      // the archive's own lock: backups (the repository lock) go on while --follow runs
+      scope: 'archive',
       waitMs: options.lockWaitMs ?? 0,
       onWarning: warn,
     });

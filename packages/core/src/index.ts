@@ -87,7 +87,7 @@ export { repoLayout, initRepo, openRepo, readRepoMarker, REPO_FORMAT, REPO_FORMA
 export type { RepoLayout, RepoMarker, PitrRepo } from './repo/repo-layout.js';
 export { writeFileAtomic, writeJsonAtomic, readJsonFile, readJsonFileIfExists, syncDirectory, isAtomicTempName, ATOMIC_TEMP_PREFIX, errnoCode } from './repo/atomic-file.js';
 export type { WriteFileAtomicOptions, JsonValidator } from './repo/atomic-file.js';
-export { acquireRepoLock, readRepoLock, RepoLock } from './repo/repo-lock.js';
+export { ARCHIVE_LOCK_FILE, acquireRepoLock, readRepoLock, RepoLock } from './repo/repo-lock.js';
 export type { AcquireRepoLockOptions, RepoLockOwner } from './repo/repo-lock.js';
 
 // gtid

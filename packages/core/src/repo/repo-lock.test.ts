@@ -79,6 +79,16 @@ describe('acquireRepoLock', () => {
     await lock.release(); // idempotent
   });
 
+  it('the archive has its own lock: a backup and archive --follow run together, two archivers do not', async () => {
+    const backup = await acquireRepoLock(dir, { command: 'backup' });
+    const archive = await acquireRepoLock(dir, { command: 'archive --follow', scope: 'archive' });
+    expect(existsSync(join(dir, 'archive.lock'))).toBe(true);
+    await expect(acquireRepoLock(dir, { command: 'archive', scope: 'archive' })).rejects.toMatchObject({ code: 'REPO_LOCKED' });
+    await expect(acquireRepoLock(dir, { command: 'expire' })).rejects.toMatchObject({ code: 'REPO_LOCKED' });
+    await archive.release();
+    await backup.release();
+  });
+
   it('is released by `await using`', async () => {
     {
       await using lock = await acquireRepoLock(dir, { command: 'archive' });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
 import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { ERROR_CODES, PitrError } from '../errors/pitr-error.js';
 import { errnoCode, syncDirectory } from './atomic-file.js';
 import { repoLayout } from './repo-layout.js';
@@ -35,7 +36,16 @@ export interface AcquireRepoLockOptions {
   pollMs?: number;
   /** Called for things the user should know but that do not stop us (stale lock taken over). */
   onWarning?: (message: string) => void;
+  /**
+   * Which writer lock: 'repository' (backups, catalog, restore records; the default) or 'archive'
+   * (the binlog archive, `archive.lock`), so a running `pitr archive --follow` does not stop backups.
+   * A command that changes both (expire pruning binlogs) takes both, repository first.
+   */
+  scope?: 'repository' | 'archive';
 }
+
+/** Lock file of the binlog archive's writer (see AcquireRepoLockOptions.scope). */
+export const ARCHIVE_LOCK_FILE = 'archive.lock';
 
 /**
  * A lock file younger than this that cannot be parsed is a holder between its O_EXCL create and
@@ -117,7 +127,7 @@ export class RepoLock implements AsyncDisposable {
  */
 export async function acquireRepoLock(dir: string, options: AcquireRepoLockOptions): Promise<RepoLock> {
   const layout = repoLayout(dir);
-  const file = layout.lockFile;
+  const file = options.scope === 'archive' ? join(layout.root, ARCHIVE_LOCK_FILE) : layout.lockFile;
   const waitMs = Math.max(0, options.waitMs ?? 0);
   const pollMs = Math.max(1, options.pollMs ?? DEFAULT_POLL_MS);
   const deadline = Date.now() + waitMs;
