@@ -32,6 +32,8 @@ describe('README quick start', () => {
     expect(run.stderr).not.toContain('demo failed');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/\$ pitr backup --source mysql:\/\/pitr@127\.0\.0\.1:\d+\/ --repo /);
+    expect(run.stdout).toMatch(/\$ pitr archive --source mysql:\/\/pitr@127\.0\.0\.1:\d+\/ --repo /);
+    expect(run.stdout).toMatch(/\$ pitr plan "[^"]+" --tz UTC --repo \S+\n/);
     expect(run.stdout).toMatch(/first transactions lost:\n.*\n\s+DELETE FROM shop\.orders/);
     expect(run.stdout).toMatch(/restored: \d+ dump statements/);
     expect(run.stdout).toContain('every table matches production before the disaster');

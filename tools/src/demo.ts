@@ -4,7 +4,9 @@
  *   2. `pitr backup` into a fresh repository;
  *   3. the business goes on (orders, payments, a schema change), and we note the time;
  *   4. the disaster: an accidental `DELETE FROM shop.orders` without WHERE, and a dropped table;
- *   5. `pitr plan <time>`: what a restore to just before the disaster keeps and loses;
+ *   5. `pitr archive` copies the server's binlogs into the repository (byte-exact, over the
+ *      replication protocol), then `pitr plan <time>`: what a restore to just before the disaster
+ *      keeps and loses;
  *   6. `pitr restore <time> --to <a second throwaway server>`;
  *   7. proof: every table on the restored server equals production as it was at that time.
  * Both servers and the repository are removed at the end.
@@ -133,8 +135,11 @@ async function main(): Promise<number> {
     await conn.end();
     printState(await tableState(production));
 
-    heading(`5. what would a restore to ${goodTime} UTC do? (writes nothing)`);
-    const source = ['--repo', repo, '--binlog-dir', production.binlogDir];
+    heading('5. archive the binlogs into the repository (as a replica would fetch them), then plan');
+    const archived = pitr(['archive', '--source', urlOf(production), '--repo', repo]);
+    if (archived.code !== 0) return 1;
+    process.stdout.write(`\n  what would a restore to ${goodTime} UTC do? (writes nothing)\n`);
+    const source = ['--repo', repo];
     const plan = pitr(['plan', goodTime, '--tz', 'UTC', ...source]);
     if (plan.code !== 0) return 1;
 

@@ -4,12 +4,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { isPitrError, type PitrError } from '@pitr/core';
+import { archive } from './commands/archive.js';
 import { backup } from './commands/backup.js';
 import { binlogDecode } from './commands/binlog-decode.js';
 import { expire } from './commands/expire.js';
+import { find } from './commands/find.js';
+import { history } from './commands/history.js';
 import { list } from './commands/list.js';
 import { plan } from './commands/plan.js';
 import { restore } from './commands/restore.js';
+import { undo } from './commands/undo.js';
 import { verify } from './commands/verify.js';
 import { EXIT, EXIT_CODE_BY_ERROR, type ExitCode } from './exit-codes.js';
 import { renderCommandHelp, renderGroupHelp, renderMainHelp } from './help.js';
@@ -30,6 +34,10 @@ const HANDLERS: Record<CommandName, CommandHandler> = {
   list,
   verify,
   expire,
+  archive,
+  find,
+  history,
+  undo,
 };
 
 /** Runs the CLI with the given argv (without node and script) and returns the exit code. */

@@ -88,7 +88,7 @@ export const OPTIONS = {
     type: 'string',
     valueName: 'DIR',
     summary: 'the pitr repository (backups, archived binlogs, catalog)',
-    details: ['For plan and restore: the newest completed backup whose snapshot lies at or before the target is used; until pitr archive exists, give the binlogs with --binlog-dir.'],
+    details: ['For plan and restore: the newest completed backup whose snapshot lies at or before the target is used, and the binlogs archived by pitr archive (the newest timeline), unless --binlog-dir names a directory of binlog files.'],
   },
   dump: {
     type: 'string',
@@ -184,6 +184,76 @@ export const OPTIONS = {
     negatable: true,
     summary: 'do not verify event CRC32 checksums',
     details: ['By default a checksum mismatch stops decoding with exit code 3.'],
+  },
+  follow: {
+    type: 'boolean',
+    summary: "keep receiving the server's new events until SIGINT/SIGTERM, instead of stopping at its current end",
+    details: [
+      'On SIGINT/SIGTERM what was received is synced and recorded, and pitr exits 0. The manifest entry of the file being received is rewritten every 10 s.',
+      'Not implemented yet: reconnecting after a server restart or a dropped connection (pitr exits with code 1; run it again, it continues where the archive ends).',
+    ],
+  },
+  'server-id': {
+    type: 'integer',
+    valueName: 'N',
+    min: 1,
+    defaultText: 'derived from this host and the repository path, in 2147483648..4294967294',
+    summary: 'server id of the archiver as a replica of the source',
+    details: ['The source ends any other binlog dump that uses the same id, so it must differ from every server and replica of the source.'],
+  },
+  compress: {
+    type: 'string',
+    valueName: 'gzip|zstd|none',
+    defaultText: 'gzip',
+    summary: 'how binlog files the server has closed are stored (the file still being written stays plain until it is closed)',
+  },
+  table: {
+    type: 'string',
+    valueName: 'DB.TABLE',
+    summary: 'only transactions that changed rows of this table or ran DDL on it',
+  },
+  op: {
+    type: 'string',
+    valueName: 'insert|update|delete|ddl',
+    summary: 'only transactions with this kind of change (on --table when given)',
+  },
+  grep: {
+    type: 'string',
+    valueName: 'TEXT',
+    summary: 'only transactions whose statements contain TEXT (case-insensitive)',
+    details: ["The statements are those the binlog carries: the SQL behind row changes (MariaDB's binlog_annotate_row_events, on by default; MySQL's binlog_rows_query_log_events) and DDL."],
+  },
+  from: {
+    type: 'string',
+    valueName: 'TARGET',
+    defaultText: "the backup's position",
+    summary: 'start of the range: the first transaction a restore to TARGET --exclusive would not replay (a time: committed at or after it; gtid:X: X itself)',
+  },
+  until: {
+    type: 'string',
+    valueName: 'TARGET',
+    defaultText: 'the end of the binlogs',
+    summary: 'end of the range: the last transaction a restore to TARGET would replay (a time: committed at or before it; gtid:X: X itself)',
+  },
+  where: {
+    type: 'string',
+    valueName: 'EXPR',
+    summary: "a filter on the table's rows, as in SQL: id = 7, email LIKE '%@example.com', status IN ('a','b') AND amount > 10.5",
+    details: [
+      'Evaluated by pitr (never sent to a server) with MySQL semantics: NULL is unknown (a row matches only when the filter is TRUE), numbers compare exactly (DECIMAL and 64-bit integers too), a number compared with a string compares as DOUBLE, text compares under the column\'s collation (case-insensitive for _ci: \'abc\' = \'ABC \'), dates and times as dates and times.',
+      'Supported: column names (case-insensitive), literals (numbers, \'strings\', X\'hex\', b\'bits\', NULL, TRUE, DATE \'…\'), = <> != < > <= >=, AND OR NOT, XOR with parenthesized operands, IS [NOT] NULL/TRUE/FALSE/UNKNOWN, [NOT] BETWEEN, [NOT] IN (…), [NOT] LIKE … [ESCAPE …], + - * / DIV MOD %, CASE, COLLATE, and LOWER UPPER LENGTH CHAR_LENGTH TRIM LTRIM RTRIM CONCAT COALESCE IFNULL NULLIF IF ABS HEX. Anything else (subqueries, variables, other functions, the NULL-safe <=>) is refused with an error naming it.',
+      'Collations: binary/*_bin, *_general_ci, *_unicode_ci, *_unicode_520_ci, *_uca1400_ai_ci and *_0900_ai_ci are modelled; other case-insensitive collations (latin1_swedish_ci…) for ASCII text; otherwise pitr refuses rather than guess: add COLLATE utf8mb4_bin. TIMESTAMP columns compare in --tz (default UTC).',
+    ],
+  },
+  gtid: {
+    type: 'string',
+    valueName: 'G,...',
+    summary: 'the transactions to revert, by GTID (as pitr find prints them: 0-1-42 or gtid:0-1-42)',
+  },
+  'sql-out': {
+    type: 'string',
+    valueName: 'FILE',
+    summary: 'write the SQL to FILE for review; nothing is sent to any server',
   },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -372,15 +442,97 @@ export const COMMANDS = {
       { command: 'pitr expire --repo /backups/db1 --keep-days 14 --dry-run', summary: 'see what a 14-day retention would remove' },
     ],
   },
+  archive: {
+    path: ['archive'],
+    summary: "copy the server's binary logs into a repository, byte for byte, over the replication protocol",
+    description: [
+      "Connects as a replica (COM_BINLOG_DUMP: no access to the server's files needed) and stores every binlog the server has, from where the archive ends, in DIR/binlogs/<timeline>/ under the server's own file names. " +
+        "Each file is identical to the server's: closed files are compressed (they decompress to the same bytes) and get a SHA-256 and a manifest entry (binlogs/<timeline>/manifest.json: positions, event and transaction counts, first/last event time and GTID, server); the file the server is still writing is kept plain, byte-identical to the server's so far.",
+      'Writes are fsynced at transaction boundaries. An interrupted run is continued by the next one: a trailing partial transaction is cut and fetched again, nothing is fetched twice, closed files are never rewritten. A server of another identity (server id, binlog file names) is archived into a new timeline.',
+      'Needs a user with REPLICATION SLAVE and REPLICATION CLIENT (BINLOG MONITOR). Checked before anything is written: binary logging on, credentials, privileges. DIR is created when it does not exist or is an empty directory.',
+    ],
+    positionals: [],
+    options: ['source', 'repo', 'follow', 'server-id', 'compress', 'json'],
+    optionText: {
+      source: {
+        summary: 'the server whose binlogs to archive: mysql://user[:password]@host[:port]/ or mysql://user@localhost/?socket=PATH',
+        details: ['Better than a password in the URL: PITR_PASSWORD. The password is never printed.'],
+      },
+      repo: { summary: 'the pitr repository; created when DIR does not exist or is empty' },
+      json: { summary: 'print what was archived (files closed, the open file, positions, counts) as JSON' },
+    },
+    examples: [
+      { command: 'PITR_PASSWORD=… pitr archive --source mysql://repl@db1:3306/ --repo /backups/db1', summary: "archive db1's binlogs up to now (e.g. from cron every minute)" },
+      { command: 'pitr archive --source mysql://repl@db1:3306/ --repo /backups/db1 --follow --server-id 4000000001', summary: 'keep archiving as the server writes, as a replica with id 4000000001' },
+    ],
+  },
+  find: {
+    path: ['find'],
+    summary: 'list the transactions that touched a table, did a kind of change or ran a statement — with their GTIDs and positions',
+    description: [
+      'Reads the binlogs from the backup\'s position on (column names from the backup\'s CREATE TABLEs, following later DDL) and prints each matching transaction: commit time, GTID, binlog file:start-end, rows inserted/updated/deleted per table, and the statements the binlog carries for it.',
+      'The GTID is what the other commands take: pitr plan/restore gtid:G --exclusive stops just before the transaction, --skip-gtid G leaves it out of a replay, pitr undo --gtid G writes SQL that reverts it.',
+    ],
+    positionals: [],
+    options: ['dump', 'binlog-dir', 'repo', 'table', 'op', 'grep', 'from', 'until', 'tz', 'json'],
+    optionText: {
+      dump: { summary: "the backup: a dump (.sql or .sql.gz) with binlog coordinates; its CREATE TABLEs name the columns and reading starts at its position" },
+      json: { summary: 'print one JSON object per transaction (NDJSON): gtid, file, startPos, endPos, commitTime (UTC), outcome, rows, tables (counts per operation), statements, queries' },
+      tz: { summary: 'time zone of --from/--until wall times and of the printed commit times: an IANA name (Europe/Berlin) or an offset (+02:00)' },
+      repo: { summary: 'the pitr repository: its oldest completed backup whose binlog file is in --binlog-dir gives the column names and where reading starts' },
+    },
+    examples: [
+      { command: 'pitr find --dump backup.sql.gz --binlog-dir ./binlogs --table shop.orders --op delete --from "2026-05-25 14:00"', summary: 'which transactions deleted orders since 14:00' },
+      { command: 'pitr find --dump backup.sql.gz --binlog-dir ./binlogs --grep "DROP TABLE" --json | jq -r .gtid', summary: 'the GTIDs of transactions that dropped a table' },
+    ],
+  },
+  history: {
+    path: ['history'],
+    summary: 'every version of the rows a filter selects, with the transaction that made each change',
+    description: [
+      'Reads the binlogs from the backup\'s position on and lists, per record, each insert, update and delete in the range: commit time, operation, GTID, position, the statement when the binlog carries it, the row (inserts, deletes) or the columns that changed with their old and new values (updates).',
+      'A record is a row identified by its primary key; an update that changes the key continues the same record. A record is shown when the filter is TRUE for its before or after image in any change in the range (so rows that enter or leave the filter are followed), and then with all its changes in the range. Tables without a primary key: each change whose before or after image matches.',
+    ],
+    positionals: [{ name: 'table', valueName: 'DB.TABLE', summary: 'the table', variadic: false, required: true }],
+    options: ['where', 'dump', 'binlog-dir', 'repo', 'from', 'until', 'tz', 'json'],
+    optionText: {
+      dump: { summary: "the backup: a dump (.sql or .sql.gz) with binlog coordinates; its CREATE TABLEs name the columns and reading starts at its position" },
+      json: { summary: 'print one JSON object per change (NDJSON): record, key, op, gtid, file, pos, commitTime (UTC), statement, before, after, changed (values as in pitr binlog decode --json)' },
+      tz: { summary: 'time zone of --from/--until wall times, of printed times, and of TIMESTAMP columns in --where (default: machine zone for times, UTC for TIMESTAMP columns)' },
+      repo: { summary: 'the pitr repository: its oldest completed backup whose binlog file is in --binlog-dir gives the column names and where reading starts' },
+    },
+    examples: [
+      { command: 'pitr history shop.customers --where "id = 7" --dump backup.sql.gz --binlog-dir ./binlogs', summary: 'every change to customer 7 since the backup' },
+      { command: 'pitr history shop.orders --where "status = \'refunded\'" --from "2026-05-25 09:00" --until "2026-05-25 18:00" --dump backup.sql.gz --binlog-dir ./binlogs --json', summary: 'the orders that were refunded at some point that day, as NDJSON' },
+    ],
+  },
+  undo: {
+    path: ['undo'],
+    summary: 'write SQL that reverts the row changes of some transactions (by GTID, or a time range), for review',
+    description: [
+      'Reads the transactions from the binlogs and writes, newest change first, a DELETE for each inserted row, an INSERT for each deleted row and an UPDATE back to the before image for each updated row — each guarded so it changes a row only if the row is still exactly as the transaction left it (every stored column of its after image; for re-inserts: no row holds the key). Rows changed again since are skipped; the script ends by reporting how many, and which.',
+      'Everything runs in one transaction. DDL in the range is listed and not reverted; statement-logged DML is not reverted either. Rows deleted by ON DELETE CASCADE are not in the binlog: undoing a parent\'s delete does not bring its children back. Needs binlog_row_image=FULL.',
+    ],
+    positionals: [],
+    options: ['gtid', 'from', 'until', 'table', 'where', 'sql-out', 'dump', 'binlog-dir', 'repo', 'tz', 'json'],
+    optionText: {
+      dump: { summary: "the backup: a dump (.sql or .sql.gz) with binlog coordinates; its CREATE TABLEs name the columns and reading starts at its position" },
+      table: { summary: 'only revert changes of this table' },
+      json: { summary: 'print what was written (statements, transactions, DDL not reverted, warnings) as JSON' },
+      tz: { summary: 'time zone of --from/--until wall times, and of TIMESTAMP columns in --where (default UTC for those)' },
+      where: { summary: 'only revert changes of --table rows whose before or after image satisfies EXPR (see pitr history --help for the filter syntax)' },
+      repo: { summary: 'the pitr repository: its oldest completed backup whose binlog file is in --binlog-dir gives the column names and where reading starts' },
+    },
+    examples: [
+      { command: 'pitr undo --gtid 0-1-4711 --dump backup.sql.gz --binlog-dir ./binlogs --sql-out undo.sql && mariadb shop < undo.sql', summary: 'revert one bad transaction found with pitr find (review undo.sql first)' },
+      { command: 'pitr undo --from "2026-05-25 14:30" --until "2026-05-25 14:35" --table shop.orders --where "customer_id = 7" --dump backup.sql.gz --binlog-dir ./binlogs --sql-out undo.sql', summary: "revert five minutes of changes to one customer's orders" },
+    ],
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof COMMANDS;
 
 /** Commands in DESIGN.md that are not implemented yet; help says so instead of pretending. */
 export const COMING_COMMANDS: readonly string[] = [
-  'archive',
   'restore-table',
-  'history',
-  'find',
-  'undo',
 ];

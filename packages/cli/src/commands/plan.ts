@@ -27,12 +27,8 @@ export function restoreTargetArgs(ctx: Pick<CommandContext, 'positionals' | 'val
   const binlogDir = typeof v['binlog-dir'] === 'string' ? v['binlog-dir'] : undefined;
   if (typeof v.repo === 'string') {
     if (dump !== undefined) throw new PitrError('USAGE', '--repo and --dump are two different sources: give one', { hints: ['--repo DIR takes the newest suitable backup of the repository; --dump FILE a dump file'] });
-    if (binlogDir === undefined) {
-      throw new PitrError('USAGE', '--repo needs --binlog-dir for now: the repository\'s own binlog archive (pitr archive) is not implemented yet', {
-        hints: ['give the directory holding the server\'s binlog files: --binlog-dir DIR'],
-      });
-    }
-    return { target, source: { kind: 'repo', repo: v.repo, binlogDir }, skipGtids };
+    // binlogs from the repository's archive (pitr archive), unless --binlog-dir names others
+    return { target, source: binlogDir === undefined ? { kind: 'repo', repo: v.repo } : { kind: 'repo', repo: v.repo, binlogDir }, skipGtids };
   }
   if (dump === undefined || binlogDir === undefined) {
     throw new PitrError('USAGE', `${dump === undefined ? '--dump' : '--binlog-dir'} is missing: the SOURCE is --repo DIR --binlog-dir DIR, or --dump FILE.sql[.gz] --binlog-dir DIR`, {

@@ -9,7 +9,8 @@
  * a target before the backup or beyond the binlogs' end, a GTID target that is not there.
  */
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   type DumpCoordinates,
   ERROR_CODES,
@@ -37,7 +38,12 @@ export const PLAN_VERSION = 1;
  */
 export type PlanSource =
   | { readonly kind: 'files'; readonly dump: string; readonly binlogDir: string }
-  | { readonly kind: 'repo'; readonly repo: string; readonly binlogDir: string };
+  | {
+      readonly kind: 'repo';
+      readonly repo: string;
+      /** Binlogs from this directory instead of the repository's archive (pitr archive). */
+      readonly binlogDir?: string;
+    };
 
 export interface PlanTransaction {
   readonly gtid: string | null;
@@ -146,8 +152,9 @@ const TEMPORARY_RE = /^\s*(?:create|drop)\s+temporary\b/i;
 /** Builds and validates the plan (reads the dump's coordinates and the binlogs; writes nothing). */
 export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
   const { target } = options;
-  const chosen = options.source.kind === 'repo' ? await chooseRepoBackup(options.source, target) : undefined;
-  const source = { dump: chosen?.dump ?? (options.source as { dump: string }).dump, binlogDir: options.source.binlogDir };
+  const binlogDir = options.source.kind === 'repo' ? (options.source.binlogDir ?? (await archiveTimelineDir(options.source.repo))) : options.source.binlogDir;
+  const chosen = options.source.kind === 'repo' ? await chooseRepoBackup({ repo: options.source.repo, binlogDir }, target) : undefined;
+  const source = { dump: chosen?.dump ?? (options.source as { dump: string }).dump, binlogDir };
   const coords = await dumpCoordinates(source.dump);
   if (coords.binlog === undefined) {
     throw new PitrError(ERROR_CODES.PLAN, `the dump ${source.dump} has a GTID position but no binlog file/position: pitr needs the position to start the replay`, {
@@ -361,6 +368,28 @@ export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
   };
   const digest = createHash('sha256').update(JSON.stringify(body)).digest('hex');
   return { ...body, createdAt: new Date().toISOString(), digest };
+}
+
+/**
+ * The repository's binlog archive (pitr archive): the timeline directory under binlogs/. With
+ * several timelines (a failover, a rebuilt server) the newest one (highest number) is used; name
+ * another with --binlog-dir <repo>/binlogs/<timeline>.
+ */
+async function archiveTimelineDir(repoDir: string): Promise<string> {
+  const repo = await openRepo(repoDir);
+  let names: string[] = [];
+  try {
+    names = (await readdir(repo.layout.binlogsDir, { withFileTypes: true })).filter((d) => d.isDirectory() && /^\d{4}-/.test(d.name)).map((d) => d.name);
+  } catch {
+    names = [];
+  }
+  if (names.length === 0) {
+    throw new PitrError(ERROR_CODES.PLAN, `the repository ${repoDir} has no archived binlogs`, {
+      hints: ['archive them with pitr archive --source URL --repo DIR (or give a directory of binlog files with --binlog-dir)'],
+    });
+  }
+  names.sort();
+  return join(repo.layout.binlogsDir, names[names.length - 1]!);
 }
 
 /**
