@@ -672,7 +672,13 @@ export function parseCreateTable(sql: string, defaultDb?: string, options: Parse
     };
   });
   if (versioned && !hasRowStart) columns.push(...IMPLICIT_SYSTEM_VERSIONING_COLUMNS);
-  return { db: db ?? '', table, columns };
+  return {
+    db: db ?? '',
+    table,
+    columns,
+    ...(tableCharset !== undefined ? { defaultCharset: tableCharset } : {}),
+    ...(tableCollation !== undefined ? { defaultCollation: tableCollation } : {}),
+  };
 }
 
 function hiddenColumn(name: string, sqlType: string, baseType: string, unsigned: boolean, generated: boolean): SchemaColumn {

@@ -152,10 +152,17 @@ describe('SchemaHistory.applyQuery', () => {
     expect(h.getTable('d', 't')!.columns[6]!.collationId).toBe(LATIN1);
   });
 
-  it('leaves collations unknown rather than guess (initial table without a known default)', () => {
+  it("takes the dump's table default charset for columns added later; unknown without one, never guessed", () => {
     const h = history();
     h.applyQuery('d', 'ALTER TABLE t ADD c VARCHAR(3)');
-    expect(h.getTable('d', 't')!.columns[3]!.collationId).toBeUndefined();
+    expect(h.getTable('d', 't')!.columns[3]!.collationId).toBe(LATIN1);
+    // an initial provider that does not know table defaults (a live server's columns only)
+    const initial = new TableSchemaMap();
+    const { defaultCharset: _c, defaultCollation: _k, ...bare } = parseCreateTable('CREATE TABLE `t` (`id` int(11) NOT NULL) DEFAULT CHARSET=latin1', 'd');
+    initial.add(bare);
+    const h2 = new SchemaHistory(initial);
+    h2.applyQuery('d', 'ALTER TABLE t ADD c VARCHAR(3)');
+    expect(h2.getTable('d', 't')!.columns[1]!.collationId).toBeUndefined();
   });
 
   it('CREATE TABLE variants', () => {

@@ -501,7 +501,8 @@ export class SchemaHistory implements SchemaProvider {
     if (this.resetDbs.has(this.dbKey(db))) return undefined;
     const s = this.initial?.getTable(db, table);
     if (s === undefined) return undefined;
-    return { kind: 'known', schema: { db, table, columns: s.columns }, charset: undefined, collation: undefined };
+    // the dump's table default charset: columns added later without one take it (ALTER … ADD c VARCHAR(20))
+    return { kind: 'known', schema: { db, table, columns: s.columns }, charset: s.defaultCharset, collation: s.defaultCollation };
   }
 
   /**

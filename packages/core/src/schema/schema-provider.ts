@@ -23,6 +23,9 @@ export interface TableSchema {
   readonly db: string;
   readonly table: string;
   readonly columns: readonly SchemaColumn[];
+  /** The table's default character set / collation (names), when the source says (a dump's CREATE TABLE). */
+  readonly defaultCharset?: string;
+  readonly defaultCollation?: string;
 }
 
 export interface SchemaProvider {
