@@ -119,3 +119,7 @@ export type { DeferredTrigger } from './apply/deferred-triggers.js';
 export { rowStatements, qualifiedName } from './apply/row-statements.js';
 export type { RowStatement, RowStatementOptions } from './apply/row-statements.js';
 export { querySessionStatements, contextEventStatement, useStatement } from './apply/query-session.js';
+
+// transactions: event groups with their GTID, commit time, counts and statements
+export { TransactionTracker } from './binlog/transaction-tracker.js';
+export type { Transaction, TableCounts, RowOperation } from './binlog/transaction-tracker.js';

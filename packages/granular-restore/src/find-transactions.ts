@@ -89,7 +89,7 @@ function describe(t: GroupedTransaction): FoundTransaction {
     commitTimeUs: t.commitTimeUs,
     outcome: t.outcome,
     rows: t.rowCount,
-    tables: [...t.counts.values()].map((c) => ({ db: c.db, table: c.table, insert: c.insert, update: c.update, delete: c.delete })),
+    tables: [...t.tables.values()].map((c) => ({ db: c.db, table: c.table, insert: c.insert, update: c.update, delete: c.delete })),
     statements: t.statements,
     queries: t.queries.map((q) => ({ db: q.db, statement: q.query, ddl: ddlSummary(q.query).kind !== 'not-ddl' })),
   };

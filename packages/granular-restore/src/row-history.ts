@@ -93,8 +93,8 @@ export async function rowHistory(options: HistoryOptions): Promise<HistoryResult
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     },
     (t) => {
-      for (let e = 0; e < t.rows.length; e++) {
-        const body = t.rows[e]!;
+      for (let e = 0; e < t.rowEvents.length; e++) {
+        const body = t.rowEvents[e]!;
         const columns = body.table.columns;
         const predicate = filter.compile({ db, table, columns }, { flavor, unknownColumns: 'unevaluable', ...(options.timeZone !== undefined ? { timeZone: options.timeZone } : {}) });
         const pk = columns.filter((c) => c.primaryKey).map((c) => c.index);

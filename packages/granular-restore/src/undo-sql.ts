@@ -114,9 +114,9 @@ export async function undoSql(options: UndoOptions): Promise<UndoResult> {
         }
       }
       if (t.outcome === 'rollback') {
-        if (t.rows.length > 0) warn(`transaction ${t.gtidText ?? `at ${t.file}:${t.startPos}`} was rolled back (only its changes to non-transactional tables happened): its row changes are reverted as logged`);
+        if (t.rowEvents.length > 0) warn(`transaction ${t.gtidText ?? `at ${t.file}:${t.startPos}`} was rolled back (only its changes to non-transactional tables happened): its row changes are reverted as logged`);
       }
-      for (const body of t.rows) {
+      for (const body of t.rowEvents) {
         const predicate = filter?.compile({ db: body.table.db, table: body.table.table, columns: body.table.columns }, { flavor, unknownColumns: 'unevaluable', ...(options.timeZone !== undefined ? { timeZone: options.timeZone } : {}) });
         for (const change of body.rows) {
           if (predicate !== undefined) {

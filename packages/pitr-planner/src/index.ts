@@ -50,8 +50,6 @@ export { renderPlan } from './plan/render-plan.js';
 export type { Plan, PlanSource, PlanTransaction, PlanTableCounts, PlanDdl, BuildPlanOptions } from './plan/plan.js';
 export { listBinlogDir, replayFiles } from './plan/binlog-files.js';
 export type { BinlogFile } from './plan/binlog-files.js';
-export { TransactionTracker } from './plan/transactions.js';
-export type { Transaction, TableCounts, Operation } from './plan/transactions.js';
 
 // restore: run a plan onto a target server
 export { runRestore } from './restore/run-restore.js';

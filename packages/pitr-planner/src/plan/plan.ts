@@ -20,6 +20,8 @@ import {
   TargetMatcher,
   ddlSummary,
   describeTarget,
+  type Transaction,
+  TransactionTracker,
   dumpCoordinates,
   formatMariadbGtid,
   openRepo,
@@ -27,7 +29,6 @@ import {
 } from '@pitr/core';
 import { listBackups } from '../catalog/catalog.js';
 import { type BinlogFile, listBinlogDir, replayFiles } from './binlog-files.js';
-import { type Transaction, TransactionTracker } from './transactions.js';
 
 export const PLAN_VERSION = 1;
 
@@ -183,7 +184,7 @@ export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
 
   // Scan the replay range.
   const matcher = new TargetMatcher(target);
-  const tracker = new TransactionTracker();
+  const tracker = new TransactionTracker(undefined, EDGE);
   const tables = new Map<string, PlanTableCounts & { insert: number; update: number; delete: number }>();
   const ddl: PlanDdl[] = [];
   const lastKept: PlanTransaction[] = [];
@@ -223,7 +224,7 @@ export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
         if (d.verdict === 'kept') {
           kept++;
           events += t.events;
-          rows += t.rows;
+          rows += t.rowCount;
           if (t.outcome === 'rollback') rolledBack++;
           if (t.nonTransactional) nonTransactional++;
           for (const c of t.tables.values()) addCounts(tables, c);
@@ -242,7 +243,7 @@ export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
         } else {
           stop ??= { file: t.file, pos: t.startPos };
           lostTx++;
-          lostRows += t.rows;
+          lostRows += t.rowCount;
           if (firstLost.length < EDGE) firstLost.push(planTransaction(t));
         }
       }
@@ -510,7 +511,7 @@ function planTransaction(t: Transaction): PlanTransaction {
     endPos: t.endPos,
     commitTime: isoUs(t.commitTimeUs),
     outcome: t.outcome,
-    rows: t.rows,
+    rows: t.rowCount,
     tables: [...t.tables.keys()],
     statements,
   };

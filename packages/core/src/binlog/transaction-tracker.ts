@@ -1,7 +1,8 @@
 /**
- * Groups binlog events into transactions (event groups) as a replay sees them, with what a
- * reviewer needs to know about each: GTID, commit time, position, row counts per table and
- * operation, the statements behind the rows (ANNOTATE_ROWS / ROWS_QUERY), DDL.
+ * Groups binlog events into transactions (event groups) as a replay sees them, with what a plan, a
+ * search or an undo needs about each: GTID, commit time, position, row counts per table and
+ * operation, the statements behind the rows (ANNOTATE_ROWS / ROWS_QUERY), DDL, and — when asked —
+ * the row events themselves.
  *
  * Group boundaries (../shared/BINLOG-NOTES.md): a GTID event opens a group; it ends with an XID
  * event, a COMMIT or ROLLBACK query, or — for DDL, which has no BEGIN — with its query event
@@ -10,10 +11,11 @@
  * seconds), MySQL's immediate_commit_timestamp (µs). Events inside carry statement start times and
  * are never used to decide a target.
  */
-import type { BinlogEvent, TransactionGtid } from '@pitr/core';
-import { firstKeyword } from '@pitr/core';
+import { firstKeyword } from '../schema/schema-history.js';
+import type { TransactionGtid } from '../target/target-match.js';
+import type { BinlogEvent, RowsBody } from './types.js';
 
-export type Operation = 'insert' | 'update' | 'delete';
+export type RowOperation = 'insert' | 'update' | 'delete';
 
 export interface TableCounts {
   readonly db: string;
@@ -25,7 +27,7 @@ export interface TableCounts {
 
 export interface Transaction {
   readonly gtid: TransactionGtid | undefined;
-  /** GTID as text ('0-1-42', 'uuid:7'), undefined without one. */
+  /** GTID as the binlog prints it ('0-1-42', 'uuid:7'), undefined without one. */
   readonly gtidText: string | undefined;
   readonly file: string;
   readonly startPos: number;
@@ -34,18 +36,22 @@ export interface Transaction {
   /** 'commit', or 'rollback' when the group ends with a logged ROLLBACK (only its non-transactional part happened). */
   outcome: 'commit' | 'rollback';
   events: number;
-  rows: number;
+  /** Row changes in the group. */
+  rowCount: number;
+  /** Row counts per `db.table` and operation. */
   readonly tables: Map<string, TableCounts>;
-  /** Statements behind the rows (ANNOTATE_ROWS / ROWS_QUERY), first few. */
+  /** Statements behind the rows (ANNOTATE_ROWS / ROWS_QUERY), in order. */
   readonly statements: string[];
   /** DDL / statement-logged queries, with their default database. */
-  readonly queries: { db: string; query: string }[];
+  readonly queries: { readonly db: string; readonly query: string }[];
+  /** Row events kept (TransactionTracker's keepRows), in order; empty without it. */
+  readonly rowEvents: RowsBody[];
+  /** For each kept row event, the index in `statements` of the statement annotating it, or -1. */
+  readonly rowStatement: number[];
   /** MariaDB: a group without FL_TRANSACTIONAL (changes to non-transactional tables). */
   readonly nonTransactional: boolean;
   readonly ddl: boolean;
 }
-
-const MAX_STATEMENTS = 5;
 
 /** Feed events in binlog order; `push` returns each transaction when its last event is seen. */
 export class TransactionTracker {
@@ -53,7 +59,17 @@ export class TransactionTracker {
   private begun = false;
   private standalone = false;
 
-  /** The open group, if an event group has started and not ended. */
+  /**
+   * @param keepRows which row events to keep in `rowEvents` (all are counted); none by default.
+   * @param maxStatements statements kept per transaction (a plan shows a few; a million-statement
+   *   transaction must not hold them all); unlimited by default.
+   */
+  constructor(
+    private readonly keepRows?: (body: RowsBody) => boolean,
+    private readonly maxStatements = Number.POSITIVE_INFINITY,
+  ) {}
+
+  /** The open group, if an event group has started and not ended (the binlogs end inside it). */
   get open(): Transaction | undefined {
     return this.current;
   }
@@ -78,10 +94,12 @@ export class TransactionTracker {
         commitTimeUs,
         outcome: 'commit',
         events: 1,
-        rows: 0,
+        rowCount: 0,
         tables: new Map(),
         statements: [],
         queries: [],
+        rowEvents: [],
+        rowStatement: [],
         nonTransactional: body.flavor === 'mariadb' && !body.transactional && !body.ddl,
         ddl: body.flavor === 'mariadb' ? body.ddl : false,
       };
@@ -105,7 +123,8 @@ export class TransactionTracker {
           return this.end();
         }
         if (kw === 'savepoint' || kw === 'rollback' || kw === 'release') return undefined;
-        t.queries.push({ db: body.db, query: body.query });
+        // every DDL is kept (a plan lists them all); statement-logged DML beyond the cap is not
+        if (t.queries.length < this.maxStatements || !this.begun) t.queries.push({ db: body.db, query: body.query });
         // DDL: no BEGIN; MySQL DDL and MariaDB standalone groups end with the statement
         // (MariaDB CREATE TABLE … SELECT is not standalone: it goes on to its XID)
         if (!this.begun && (this.standalone || t.gtid?.flavor !== 'mariadb')) return this.end();
@@ -115,7 +134,7 @@ export class TransactionTracker {
         return this.end();
       case 'annotate_rows':
       case 'rows_query':
-        if (t.statements.length < MAX_STATEMENTS) t.statements.push(body.query);
+        if (t.statements.length < this.maxStatements) t.statements.push(body.query);
         return undefined;
       case 'write':
       case 'update':
@@ -130,7 +149,11 @@ export class TransactionTracker {
         if (body.kind === 'write') c.insert += n;
         else if (body.kind === 'update') c.update += n;
         else c.delete += n;
-        t.rows += n;
+        t.rowCount += n;
+        if (this.keepRows?.(body) === true) {
+          t.rowEvents.push(body);
+          t.rowStatement.push(t.statements.length - 1);
+        }
         return undefined;
       }
       default:
