@@ -34,6 +34,9 @@ describe('README quick start', () => {
     expect(run.stdout).toMatch(/\$ pitr backup --source mysql:\/\/pitr@127\.0\.0\.1:\d+\/ --repo /);
     expect(run.stdout).toMatch(/\$ pitr archive --source mysql:\/\/pitr@127\.0\.0\.1:\d+\/ --repo /);
     expect(run.stdout).toMatch(/\$ pitr plan "[^"]+" --tz UTC --repo \S+\n/);
+    // pitr list: the backup's window runs through the archived binlogs
+    expect(run.stdout).toMatch(/from backup \S+ at mariadb-bin\.000001:\d+ \(gtid [\d-]+\) \(started [^)]+\): to mariadb-bin\.000001:\d+/);
+    expect(run.stdout).toMatch(/timeline 0001-mariadb-\d+: 1 file\(s\)/);
     expect(run.stdout).toMatch(/first transactions lost:\n.*\n\s+DELETE FROM shop\.orders/);
     expect(run.stdout).toMatch(/restored: \d+ dump statements/);
     expect(run.stdout).toContain('every table matches production before the disaster');

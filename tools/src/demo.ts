@@ -138,6 +138,7 @@ async function main(): Promise<number> {
     heading('5. archive the binlogs into the repository (as a replica would fetch them), then plan');
     const archived = pitr(['archive', '--source', urlOf(production), '--repo', repo]);
     if (archived.code !== 0) return 1;
+    if (pitr(['list', '--repo', repo]).code !== 0) return 1;
     process.stdout.write(`\n  what would a restore to ${goodTime} UTC do? (writes nothing)\n`);
     const source = ['--repo', repo];
     const plan = pitr(['plan', goodTime, '--tz', 'UTC', ...source]);

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PitrError, openRepo, readBinlogFile } from '@pitr/core';
 import { startServer, type TestServer } from '../../../tools/src/index.js';
 import { archiveBinlogs, type ArchiveResult } from './archive-binlogs.js';
-import { readManifest, writeManifest, type BinlogManifest, type ManifestFileEntry } from './manifest.js';
+import { readManifest, writeManifest, type BinlogManifest, type ManifestFileEntry } from '@pitr/core';
 
 let server: TestServer;
 let base: string;

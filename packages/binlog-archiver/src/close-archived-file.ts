@@ -20,7 +20,7 @@ import { CompressStream } from 'zstd-napi';
 import { ATOMIC_TEMP_PREFIX, ERROR_CODES, PitrError, isPitrError, syncDirectory } from '@pitr/core';
 import type { Flavor } from '@pitr/core';
 import { BinlogFileScanner, type BinlogFileStats } from './binlog-file-scanner.js';
-import { COMPRESSION_SUFFIX, type ArchiveCompression, type ManifestFileEntry } from './manifest.js';
+import { COMPRESSION_SUFFIX, type ArchiveCompression, type ManifestFileEntry } from '@pitr/core';
 import { scanPlainBinlogFile } from './plain-file-scan.js';
 import { FDE_FLAGS_FILE_OFFSET } from './replication-protocol.js';
 

@@ -15,8 +15,8 @@ export {
   readManifest,
   validateManifest,
   compareBinlogNames,
-} from './manifest.js';
-export type { ArchiveCompression, BinlogManifest, ManifestFileEntry, TimelineSource } from './manifest.js';
+} from '@pitr/core';
+export type { ArchiveCompression, BinlogManifest, ManifestFileEntry, TimelineSource } from '@pitr/core';
 export { listTimelines } from './timeline.js';
 
 // the replication client (usable on its own: raw events of COM_BINLOG_DUMP)

@@ -13,7 +13,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import type { PitrRepo } from '@pitr/core';
 import { ERROR_CODES, PitrError, errnoCode } from '@pitr/core';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, readManifest, writeManifest, type BinlogManifest, type TimelineSource } from './manifest.js';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, readManifest, writeManifest, type BinlogManifest, type TimelineSource } from '@pitr/core';
 
 const TIMELINE_NAME = /^(\d{4,})-([a-z]+)-(\d+)$/;
 

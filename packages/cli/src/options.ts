@@ -400,7 +400,7 @@ export const COMMANDS = {
     summary: "show a repository's backups and the restorable windows",
     description: [
       'Lists every backup, oldest first: state (completed, failed, running, or interrupted when its process is gone), start time, duration, size, binlog coordinates and GTID, server. Then the restorable windows: each completed backup is a point a restore can start from.',
-      'The binlog archive (pitr archive) is not implemented yet, so a window ends at its backup\'s snapshot; the output says so.',
+      'A window runs from a backup\'s snapshot through the archived binlogs (pitr archive) of the timeline holding its binlog file, up to the archive\'s end or the first missing file (a gap: restores cannot cross it). Then the archive: timelines, files, where each ends, the file still being written, gaps. Without archived binlogs a window is the snapshot alone.',
     ],
     positionals: [],
     options: ['repo', 'json'],
@@ -429,7 +429,7 @@ export const COMMANDS = {
     summary: 'remove the oldest backups beyond a retention policy',
     description: [
       'Keeps the newest N completed backups (--keep) or those of the last D days (--keep-days), and removes older completed backups: the dump first, the catalog record last, under the repository lock. The newest completed backup is never removed; failed and interrupted records are left alone.',
-      'Archived binlogs are not pruned yet: the binlog archive is not implemented.',
+      'Archived binlogs are not pruned yet (expire leaves the binlog archive alone).',
     ],
     positionals: [],
     options: ['repo', 'keep', 'keep-days', 'dry-run', 'json'],

@@ -123,3 +123,7 @@ export { querySessionStatements, contextEventStatement, useStatement } from './a
 // transactions: event groups with their GTID, commit time, counts and statements
 export { TransactionTracker } from './binlog/transaction-tracker.js';
 export type { Transaction, TableCounts, RowOperation } from './binlog/transaction-tracker.js';
+
+// the binlog archive's manifest (written by @pitr/binlog-archiver, read by list/plan/verify/expire)
+export { MANIFEST_FORMAT, MANIFEST_VERSION, MANIFEST_FILE, COMPRESSION_SUFFIX, manifestPath, readManifest, writeManifest, withEntry, compareBinlogNames, validateManifest } from './repo/binlog-manifest.js';
+export type { ArchiveCompression, TimelineSource, ManifestFileEntry, BinlogManifest } from './repo/binlog-manifest.js';

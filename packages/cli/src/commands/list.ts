@@ -77,6 +77,14 @@ export function renderListing(listing: RepoListing): string {
     lines.push(`  from backup ${w.backupId} at ${formatCoordinates(w.start)} (started ${formatTime(w.startedAt)} UTC): ${end}`);
   }
   if (!listing.archive.implemented) lines.push(`  Note: ${listing.archive.note}`);
+  if (listing.archive.timelines.length > 0) {
+    lines.push('', 'Binlog archive:');
+    for (const t of listing.archive.timelines) {
+      const end = t.end === null ? 'empty' : `${t.first} … ${t.end.file}:${t.end.pos}${t.end.time === null ? '' : ` (last commit ${formatTime(t.end.time)} UTC)`}${t.end.gtid === null ? '' : `, last GTID ${t.end.gtid}`}`;
+      lines.push(`  timeline ${t.timeline}: ${t.files} file(s), ${end}${t.open === null ? '' : `; ${t.open} still being written`}`);
+      if (t.gaps.length > 0) lines.push(`    GAP: ${t.gaps.join(', ')} missing — restores cannot cross it (windows end before it)`);
+    }
+  }
   return `${lines.join('\n')}\n`;
 }
 

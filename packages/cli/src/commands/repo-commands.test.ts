@@ -50,7 +50,7 @@ describe('pitr list', () => {
         { record: record('20260525T120000Z-cccc', 'failed', { error: 'mariadb-dump exited with code 2' }), state: 'failed' },
       ],
       windows: [{ backupId: done.id, start: done.coordinates!, startedAt: done.startedAt, end: { kind: 'snapshot-only', reason: '' } }],
-      archive: { implemented: false, note: 'the binlog archive is not implemented yet' },
+      archive: { implemented: false, note: 'the binlog archive is not implemented yet', timelines: [] },
       lock: undefined,
       problems: ['backup 20260101T000000Z-dead: damaged'],
     };

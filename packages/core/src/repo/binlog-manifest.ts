@@ -21,8 +21,9 @@
  * closed entries are authoritative; the open file itself is re-read on every start.
  */
 import { join } from 'node:path';
-import type { Flavor, PitrRepo } from '@pitr/core';
-import { ERROR_CODES, PitrError } from '@pitr/core';
+import type { Flavor } from '../binlog/types.js';
+import { ERROR_CODES, PitrError } from '../errors/pitr-error.js';
+import type { PitrRepo } from './repo-layout.js';
 
 export const MANIFEST_FORMAT = 'pitr-binlog-manifest';
 export const MANIFEST_VERSION = 1;
