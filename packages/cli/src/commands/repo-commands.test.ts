@@ -76,7 +76,7 @@ describe('pitr list', () => {
 });
 
 describe('pitr verify', () => {
-  const base: RepoVerification = { dir: '/r', ok: true, backups: [{ id: done.id, state: 'completed', checked: true, problems: [], dumpBytes: 4096 }], problems: [], warnings: [], leftovers: [] };
+  const base: RepoVerification = { dir: '/r', ok: true, backups: [{ id: done.id, state: 'completed', checked: true, problems: [], dumpBytes: 4096 }], problems: [], warnings: [], leftovers: [], archive: [] };
 
   it('exit 0 when everything checks out, 3 with every problem listed', async () => {
     const ok = ctx(['verify', '--repo', '/r']);

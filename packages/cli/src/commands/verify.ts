@@ -48,14 +48,21 @@ export function renderVerification(v: RepoVerification): string {
       for (const p of b.problems) lines.push(`      - ${p}`);
     }
   }
+  for (const a of v.archive) {
+    if (a.problems.length === 0) lines.push(`  binlog ${a.timeline}/${a.name}  OK (${a.state === 'closed' ? 'SHA-256 of the stored file and of the binlog, ' : ''}every event's CRC32, positions)`);
+    else {
+      lines.push(`  binlog ${a.timeline}/${a.name}  FAILED`);
+      for (const p of a.problems) lines.push(`      - ${p}`);
+    }
+  }
   for (const p of v.problems) lines.push(`  problem: ${p}`);
   for (const w of v.warnings) lines.push(`  warning: ${w}`);
-  const failed = v.backups.filter((b) => b.problems.length > 0).length;
+  const failed = v.backups.filter((b) => b.problems.length > 0).length + v.archive.filter((a) => a.problems.length > 0).length;
   lines.push(
     '',
     v.ok
-      ? `All ${checked.length} completed backup${checked.length === 1 ? '' : 's'} verified.`
-      : `Verification FAILED: ${failed} backup${failed === 1 ? '' : 's'} with problems${v.problems.length > 0 ? `, ${v.problems.length} repository problem${v.problems.length === 1 ? '' : 's'}` : ''}.`,
+      ? `All ${checked.length} completed backup${checked.length === 1 ? '' : 's'}${v.archive.length > 0 ? ` and ${v.archive.length} archived binlog file${v.archive.length === 1 ? '' : 's'}` : ''} verified.`
+      : `Verification FAILED: ${failed} backup${failed === 1 ? '' : 's'} or binlog file${failed === 1 ? '' : 's'} with problems${v.problems.length > 0 ? `, ${v.problems.length} repository problem${v.problems.length === 1 ? '' : 's'}` : ''}.`,
   );
   return `${lines.join('\n')}\n`;
 }
