@@ -57,12 +57,13 @@ export function renderVerification(v: RepoVerification): string {
   }
   for (const p of v.problems) lines.push(`  problem: ${p}`);
   for (const w of v.warnings) lines.push(`  warning: ${w}`);
-  const failed = v.backups.filter((b) => b.problems.length > 0).length + v.archive.filter((a) => a.problems.length > 0).length;
+  const failed = v.backups.filter((b) => b.problems.length > 0).length;
+  const failedFiles = v.archive.filter((a) => a.problems.length > 0).length;
   lines.push(
     '',
     v.ok
       ? `All ${checked.length} completed backup${checked.length === 1 ? '' : 's'}${v.archive.length > 0 ? ` and ${v.archive.length} archived binlog file${v.archive.length === 1 ? '' : 's'}` : ''} verified.`
-      : `Verification FAILED: ${failed} backup${failed === 1 ? '' : 's'} or binlog file${failed === 1 ? '' : 's'} with problems${v.problems.length > 0 ? `, ${v.problems.length} repository problem${v.problems.length === 1 ? '' : 's'}` : ''}.`,
+      : `Verification FAILED: ${failed} backup${failed === 1 ? '' : 's'}${failedFiles > 0 ? ` and ${failedFiles} archived binlog file${failedFiles === 1 ? '' : 's'}` : ''} with problems${v.problems.length > 0 ? `, ${v.problems.length} repository problem${v.problems.length === 1 ? '' : 's'}` : ''}.`,
   );
   return `${lines.join('\n')}\n`;
 }
