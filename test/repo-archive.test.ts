@@ -58,6 +58,12 @@ describe('repository with an archive', () => {
     const [got] = await target.query<{ Checksum: string }[]>('CHECKSUM TABLE r.t');
     expect(got!.Checksum).toBe(want!.Checksum);
 
+    // find reads the repository's archive too (no --binlog-dir)
+    const found = await pitr('find', '--repo', repo, '--table', 'r.t', '--op', 'update');
+    expect(found.stderr).not.toMatch(/error/);
+    expect(found.code).toBe(0);
+    expect(found.stdout).toMatch(/UPDATE r\.t SET v = "changed"/);
+
     // damage one closed archive file: verify names it and exits 3
     const tdir = join(repo, 'binlogs', readdirSync(join(repo, 'binlogs'))[0]!);
     const closed = readdirSync(tdir).find((f) => f.endsWith('.gz'))!;

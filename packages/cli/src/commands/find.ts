@@ -16,7 +16,7 @@ import {
   wallClock,
 } from '@pitr/core';
 import { type FindOperation, type FoundTransaction, type GranularSource, type TableName, type TransactionRange, findTransactions } from '@pitr/granular-restore';
-import { listBackups, listBinlogDir, replayFiles } from '@pitr/pitr-planner';
+import { archiveTimelineDir, listBackups, listBinlogDir, replayFiles } from '@pitr/pitr-planner';
 import type { CommandContext } from '../command-context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { OutputSink } from '../output-sink.js';
@@ -26,12 +26,13 @@ import { Progress } from '../progress.js';
 export async function granularSource(ctx: Pick<CommandContext, 'values'>, command: string): Promise<GranularSource> {
   const v = ctx.values;
   const dump = typeof v.dump === 'string' ? v.dump : undefined;
-  const binlogDir = typeof v['binlog-dir'] === 'string' ? v['binlog-dir'] : undefined;
   const repo = typeof v.repo === 'string' ? v.repo : undefined;
+  // --repo alone: the binlogs come from its archive (pitr archive)
+  const binlogDir = typeof v['binlog-dir'] === 'string' ? v['binlog-dir'] : repo !== undefined && typeof v.dump !== 'string' ? await archiveTimelineDir(repo) : undefined;
   if (repo !== undefined && dump !== undefined) throw new PitrError('USAGE', '--repo and --dump are two different sources: give one', { hints: ['--repo DIR uses a backup of the repository; --dump FILE a dump file'] });
   if (binlogDir === undefined) {
     throw new PitrError('USAGE', `--binlog-dir is missing: pitr ${command} reads the binlogs from the backup's position on`, {
-      hints: ['the SOURCE is --dump FILE.sql[.gz] --binlog-dir DIR, or --repo DIR --binlog-dir DIR'],
+      hints: ['the SOURCE is --dump FILE.sql[.gz] --binlog-dir DIR, or --repo DIR (its archived binlogs, or --binlog-dir DIR)'],
     });
   }
   let dumpPath: string;

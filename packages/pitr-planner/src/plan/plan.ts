@@ -376,7 +376,7 @@ export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
  * several timelines (a failover, a rebuilt server) the newest one (highest number) is used; name
  * another with --binlog-dir <repo>/binlogs/<timeline>.
  */
-async function archiveTimelineDir(repoDir: string): Promise<string> {
+export async function archiveTimelineDir(repoDir: string): Promise<string> {
   const repo = await openRepo(repoDir);
   let names: string[] = [];
   try {
