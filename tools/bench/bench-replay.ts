@@ -1,228 +1,608 @@
 /**
- * Replay benchmark (issue 3, "Performance"): a sysbench-style write workload on a throwaway source,
- * then on two identical fresh targets in the same run:
- *   ours:      buildPlan(latest) + runRestore (dump load + binlog replay)
- *   reference: `mariadb < dump` + `mariadb-binlog --start-position … files | mariadb`
- * Both targets are checked against the source with CHECKSUM TABLE; the script fails loudly on a
- * mismatch. Prints both times, transactions/s and the ratio, and one JSON line.
+ * Replay benchmark (issue 3, "Performance"): our restore vs the reference pipeline, same machine,
+ * same run, identical fresh targets.
  *
- *   npm run bench:replay                       # builds, then 300,000 transactions
- *   npx tsx tools/bench/bench-replay.ts --transactions 50000 --runs 2
+ *   npm run bench:replay                                    # builds, then 300,000 transactions
+ *   npx tsx tools/bench/bench-replay.ts --transactions 60000 --runs 2 --profile
  *
- * Workload (sysbench oltp_write_only shape): tables sbtest1..4 (id INT PK AUTO_INCREMENT, k INT,
- * c CHAR(120), pad CHAR(60), KEY(k)), 10,000 rows each before the dump; then transactions of
- * UPDATE k, UPDATE c, DELETE, INSERT of one random id, from 4 concurrent client connections. The
- * source relaxes durability while generating (innodb_flush_log_at_trx_commit=0, sync_binlog=0):
- * that does not change what is logged. Both targets run with identical, default settings (binlog
- * on, as a restore target that is to become a primary usually is); pitr changes no global setting.
+ * Source (replay-workload.ts, cached in $PITR_BENCH_DIR or ~/.cache/pitr-bench): a full
+ * `mariadb-dump` and the binlogs of a sysbench oltp_write_only-style workload that followed it
+ * (4 tables, 4 concurrent clients), with CHECKSUM TABLE of every table at the end.
  *
- * The generated dump and binlogs are kept in a cache dir (PITR_BENCH_DIR or ~/.cache/pitr-bench),
- * keyed by workload version and size; `meta.json` written last marks a complete entry.
+ * Each run starts two fresh targets with the SAME startServer options (TARGET_OPTIONS: binlog on,
+ * as a restore target that is to become a primary has it) and changes no global setting on either:
+ *   ours:      buildPlan(latest) + runRestore (dump load + binlog replay), in a child node process
+ *              (`node -e`, the built packages), so its peak RSS and --cpu-prof are the restore's own;
+ *   reference: `mariadb < dump`, then `mariadb-binlog --start-position=<dump pos> <files…> | mariadb`.
+ * Both targets are then checked against the source (row counts + CHECKSUM TABLE of every table) and
+ * their global variables against what they were before; any difference makes the script exit 1.
+ * Runs alternate which side goes first (the shared VM's speed drifts); the best of each is compared.
+ *
+ * Also reported, to show where the time goes: the CPU seconds of the target mariadbd
+ * (/proc/<pid>/stat, a server we started) and of the client side (GNU time of the child / pipeline).
+ * The last stdout line is one JSON object with every figure (`{"bench":"replay",...}`).
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
-import { dumpCoordinates, parseTarget } from '@pitr/core';
-import { buildPlan, runRestore } from '@pitr/pitr-planner';
-import { startServer, type TestServer } from '../src/index.js';
+import { execFileSync, spawn } from 'node:child_process';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { dumpCoordinates } from '@pitr/core';
+import { startServer, type ServerOptions, type TestServer } from '../src/index.js';
+import { summariseCpuProfile, type ProfileSummary } from './cpu-profile-summary.js';
+import { CLIENTS, clientConfigText, ensureReplayWorkload, tableChecksums, type ReplayWorkload, type TableChecksum } from './replay-workload.js';
 
-const execFileP = promisify(execFile);
-const WORKLOAD_VERSION = 'replay-sysbench-v1';
-const TABLES = 4;
-const ROWS_PER_TABLE = 10_000;
-const CLIENTS = 4;
-const TRX_PER_QUERY = 50;
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const GNU_TIME = '/usr/bin/time';
 const TARGET_RATIO = 3;
+/** Both targets: startServer's defaults (binlog ON, ROW, CRC32; see tools/src/server.ts serverArgs). */
+const TARGET_OPTIONS: ServerOptions = { binlog: true };
+/** Global variables that name the instance, or that a restore sets by contract (the GTID position). */
+const INSTANCE_VARS = /^(server_id|server_uid|gtid_.*|wsrep_.*|timestamp|pseudo_thread_id)$/;
 
-interface Meta {
-  workloadVersion: string;
-  transactions: number;
-  serverVersion: string;
-  checksums: Record<string, string>;
-  binlogFiles: string[];
-  dumpFile: string;
-  generationMs: number;
-  createdAt: string;
+const USAGE = `usage: bench-replay.ts [--transactions N] [--runs N] [--keep] [--profile] [--cache-dir DIR]
+
+  --transactions N  workload size (default 300000); generated once and cached
+  --runs N          timed runs, each on two fresh targets; best of each side is compared (default 1)
+  --keep            keep the last run's targets running (URLs printed) until Ctrl-C
+  --profile         one more, untimed run of ours under --cpu-prof; prints the top functions
+  --cache-dir DIR   cache for the generated source (default $PITR_BENCH_DIR or ~/.cache/pitr-bench)
+`;
+
+/**
+ * The child that runs our restore: plain ESM through `node -e` from the repo root, importing the
+ * built packages (tsx's loader would add its own RSS and start-up to what is measured). Arguments
+ * in $PITR_BENCH_REPLAY (JSON); progress as JSON lines on stderr; the result as one JSON line.
+ */
+const CHILD = `
+import { parseTarget } from '@pitr/core';
+import { buildPlan, runRestore } from '@pitr/pitr-planner';
+const a = JSON.parse(process.env.PITR_BENCH_REPLAY);
+const say = (o) => process.stderr.write(JSON.stringify(o) + '\\n');
+const t0 = performance.now();
+const plan = await buildPlan({ target: parseTarget('latest'), source: { kind: 'files', dump: a.dump, binlogDir: a.binlogDir } });
+const planMs = performance.now() - t0;
+say({ planned: { ms: Math.round(planMs), transactions: plan.replay.transactions, rows: plan.replay.rows, events: plan.replay.events, warnings: plan.warnings } });
+let last = performance.now();
+const t1 = performance.now();
+const r = await runRestore({
+  plan,
+  to: a.url,
+  onWarning: (m) => say({ warning: m }),
+  onProgress: (p) => {
+    const now = performance.now();
+    if (now - last < 10000) return;
+    last = now;
+    say({ progress: { phase: p.phase, done: p.done, total: p.total, transactions: p.transactions, s: Math.round((now - t0) / 1000) } });
+  },
+});
+const restoreMs = performance.now() - t1;
+process.stdout.write(JSON.stringify({
+  planMs: Math.round(planMs), restoreMs: Math.round(restoreMs), totalMs: Math.round(performance.now() - t0),
+  loadMs: r.loadMs, replayMs: r.replayMs, plannedTransactions: plan.replay.transactions, plannedRows: plan.replay.rows, events: plan.replay.events,
+  transactionsApplied: r.transactionsApplied, rowsApplied: r.rowsApplied, statementsLoaded: r.statementsLoaded,
+  writesToTargetBinlog: r.writesToTargetBinlog, gtidPosition: r.gtidPosition, maxRssKB: process.resourceUsage().maxRSS,
+}) + '\\n');
+`;
+
+interface ChildResult {
+  planMs: number;
+  restoreMs: number;
+  totalMs: number;
+  loadMs: number;
+  replayMs: number;
+  plannedTransactions: number;
+  plannedRows: number;
+  events: number;
+  transactionsApplied: number;
+  rowsApplied: number;
+  statementsLoaded: number;
+  writesToTargetBinlog: boolean;
+  gtidPosition: string | null;
+  maxRssKB: number;
 }
 
-function log(line: string): void {
+interface Timed {
+  wallMs: number;
+  maxRssKB: number | undefined;
+  cpuMs: number | undefined;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+interface OursRun {
+  wallMs: number;
+  child: ChildResult;
+  peakRssMB: number;
+  clientCpuMs: number | undefined;
+  serverCpuMs: number;
+}
+
+interface ReferenceRun {
+  wallMs: number;
+  loadMs: number;
+  replayMs: number;
+  clientCpuMs: number | undefined;
+  serverCpuMs: number;
+}
+
+interface RunResult {
+  run: number;
+  first: 'ours' | 'reference';
+  ours: OursRun | null;
+  reference: ReferenceRun | null;
+  loadavg: number[];
+}
+
+function log(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
 
-function clientConfig(server: TestServer, path: string): Promise<void> {
-  return writeFile(path, `[client]\nuser=${server.user}\npassword=${server.password}\nhost=${server.host}\nport=${server.port}\n`, { mode: 0o600 });
+function sec(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }
 
-async function checksums(server: TestServer): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (let t = 1; t <= TABLES; t++) {
-    const [r] = await server.query<{ Checksum: string }[]>(`CHECKSUM TABLE sbtest.sbtest${t}`);
-    const [n] = await server.query<{ n: string }[]>(`SELECT COUNT(*) AS n FROM sbtest.sbtest${t}`);
-    out[`sbtest${t}`] = `${String(n!.n)} rows, checksum ${String(r!.Checksum)}`;
+function mib(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MiB`;
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Runs argv; wall time, peak RSS and CPU (user + system, incl. reaped children such as a shell
+ * pipeline's) through GNU time when present. `onStderrLine` sees the child's stderr line by line.
+ */
+async function timed(argv: string[], opts: { env?: NodeJS.ProcessEnv; onStderrLine?: (line: string) => void } = {}): Promise<Timed> {
+  const useGnuTime = existsSync(GNU_TIME);
+  const tmp = await mkdtemp(join(tmpdir(), 'pitr-bench-time-'));
+  const timeFile = join(tmp, 'time.txt');
+  const [cmd, ...args] = useGnuTime ? [GNU_TIME, '-f', '%e %M %U %S', '-o', timeFile, ...argv] : argv;
+  const started = performance.now();
+  const child = spawn(cmd!, args, { cwd: REPO, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let partial = '';
+  child.stdout.on('data', (d: Buffer) => {
+    if (stdout.length < 1 << 20) stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    const text = partial + d.toString();
+    const lines = text.split('\n');
+    partial = lines.pop() ?? '';
+    for (const l of lines) {
+      if (opts.onStderrLine) opts.onStderrLine(l);
+      else if (stderr.length < 64 * 1024) stderr += `${l}\n`;
+    }
+  });
+  const exitCode = await new Promise<number>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code ?? -1));
+  });
+  if (partial !== '') {
+    if (opts.onStderrLine) opts.onStderrLine(partial);
+    else stderr += partial;
+  }
+  let wallMs = performance.now() - started;
+  let maxRssKB: number | undefined;
+  let cpuMs: number | undefined;
+  if (useGnuTime) {
+    try {
+      // GNU time prefixes "Command exited with non-zero status N" on failure: take the last line
+      const text = (await readFile(timeFile, 'utf8')).trim().split('\n').pop() ?? '';
+      const m = /^([\d.]+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)$/.exec(text);
+      if (m) {
+        wallMs = Number(m[1]) * 1000;
+        maxRssKB = Number(m[2]);
+        cpuMs = (Number(m[3]) + Number(m[4])) * 1000;
+      }
+    } catch {
+      // keep our own wall clock
+    }
+  }
+  await rm(tmp, { recursive: true, force: true });
+  return { wallMs, maxRssKB, cpuMs, exitCode, stdout, stderr };
+}
+
+let clockTicks: number | undefined;
+
+/** CPU time (user + system) a process we started has used so far, from /proc/<pid>/stat. */
+function processCpuMs(pid: number): number {
+  clockTicks ??= (() => {
+    try {
+      return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      return 100;
+    }
+  })();
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // fields after "(comm)": state is field 3, utime 14, stime 15
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) / clockTicks) * 1000;
+}
+
+/** The mariadbd arguments of a target that matter for speed (paths, port and ids left out). */
+function serverSettings(server: TestServer): string {
+  try {
+    const args = readFileSync(`/proc/${server.pid}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(1);
+    return args
+      .filter((a) => !/^--(datadir|port|socket|pid-file|log-error|tmpdir|server-id|log-bin-index|bind-address|user)=/.test(a) && a !== '--no-defaults')
+      .map((a) => a.replace(server.baseDir, '…'))
+      .join(' ');
+  } catch {
+    return '(unknown)';
+  }
+}
+
+/** SHOW GLOBAL VARIABLES with the instance's paths and port made generic, instance ids left out. */
+async function globalVariables(server: TestServer): Promise<Map<string, string>> {
+  const rows = await server.query<{ Variable_name: string; Value: string | null }[]>('SHOW GLOBAL VARIABLES');
+  const out = new Map<string, string>();
+  for (const r of rows) {
+    if (INSTANCE_VARS.test(r.Variable_name)) continue;
+    let v = String(r.Value ?? 'NULL').split(server.baseDir).join('<dir>');
+    if (v === String(server.port)) v = '<port>';
+    out.set(r.Variable_name, v);
   }
   return out;
 }
 
-/** Generates (or reuses) the dump + binlogs of the workload. */
-async function ensureWorkload(transactions: number, cacheRoot: string): Promise<{ dir: string; meta: Meta }> {
-  const dir = join(cacheRoot, `${WORKLOAD_VERSION}-${transactions}`);
-  const metaPath = join(dir, 'meta.json');
-  if (existsSync(metaPath)) {
-    log(`reusing the workload in ${dir}`);
-    return { dir, meta: JSON.parse(await readFile(metaPath, 'utf8')) as Meta };
+function diffVariables(a: Map<string, string>, b: Map<string, string>): string[] {
+  const out: string[] = [];
+  for (const k of new Set([...a.keys(), ...b.keys()])) {
+    if (a.get(k) !== b.get(k)) out.push(`${k}: ${a.get(k) ?? '(absent)'} → ${b.get(k) ?? '(absent)'}`);
   }
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  log(`generating: ${TABLES} tables × ${ROWS_PER_TABLE} rows, dump, then ${transactions} transactions from ${CLIENTS} clients`);
-  const t0 = Date.now();
-  const source = await startServer({ maxBinlogSize: 64 << 20, extra: ['--innodb-flush-log-at-trx-commit=0', '--sync-binlog=0'] });
+  return out.sort();
+}
+
+function compareChecksums(got: Record<string, TableChecksum>, want: Record<string, TableChecksum>): string[] {
+  const bad: string[] = [];
+  for (const [t, w] of Object.entries(want)) {
+    const g = got[t];
+    if (!g || g.rows !== w.rows || g.checksum !== w.checksum) {
+      bad.push(`${t}: ${g ? `${g.rows} rows, checksum ${g.checksum}` : 'missing'} — the source had ${w.rows} rows, checksum ${w.checksum}`);
+    }
+  }
+  return bad;
+}
+
+async function warmPageCache(files: string[]): Promise<void> {
+  for (const f of files) {
+    await new Promise<void>((resolve, reject) => {
+      const s = createReadStream(f, { highWaterMark: 4 << 20 });
+      s.on('data', () => undefined);
+      s.on('end', resolve);
+      s.on('error', reject);
+    });
+  }
+}
+
+function childArgv(extraNode: string[] = []): string[] {
+  return [process.execPath, ...extraNode, '--input-type=module', '-e', CHILD];
+}
+
+async function runOurs(w: ReplayWorkload, target: TestServer, extraNode: string[] = []): Promise<{ t: Timed; child: ChildResult; serverCpuMs: number }> {
+  const cpu0 = processCpuMs(target.pid);
+  const t = await timed(childArgv(extraNode), {
+    env: { ...process.env, PITR_BENCH_REPLAY: JSON.stringify({ dump: w.dumpFile, binlogDir: w.binlogDir, url: target.url }) },
+    onStderrLine: (line) => {
+      let o: { planned?: { ms: number; transactions: number; rows: number; warnings: string[] }; progress?: { phase: string; done: number; total: number; transactions: number; s: number }; warning?: string };
+      try {
+        o = JSON.parse(line) as typeof o;
+      } catch {
+        if (line.trim() !== '') log(`  ours: ${line}`);
+        return;
+      }
+      if (o.planned) log(`  ours: planned in ${sec(o.planned.ms)}: ${o.planned.transactions} transactions, ${o.planned.rows} rows${o.planned.warnings.length > 0 ? `; plan warnings: ${o.planned.warnings.join(' | ')}` : ''}`);
+      if (o.progress) log(`  ours: ${o.progress.s} s ${o.progress.phase} ${o.progress.total > 0 ? `${Math.round((100 * o.progress.done) / o.progress.total)}%` : ''} ${o.progress.transactions} transactions`);
+      if (o.warning) log(`  ours: warning: ${o.warning}`);
+    },
+  });
+  const serverCpuMs = processCpuMs(target.pid) - cpu0;
+  const line = t.stdout.trim().split('\n').pop() ?? '';
+  let child: ChildResult;
   try {
-    await source.query('CREATE DATABASE sbtest');
-    for (let t = 1; t <= TABLES; t++) {
-      await source.query(
-        `CREATE TABLE sbtest.sbtest${t} (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, k INT NOT NULL DEFAULT 0, c CHAR(120) NOT NULL DEFAULT '', pad CHAR(60) NOT NULL DEFAULT '', KEY k_${t} (k)) ENGINE=InnoDB`,
-      );
-      await source.query(
-        `INSERT INTO sbtest.sbtest${t} (k, c, pad) SELECT FLOOR(RAND() * ${ROWS_PER_TABLE}), SUBSTRING(REPEAT(CONCAT(FLOOR(RAND() * 1e11), '-'), 12), 1, 119), SUBSTRING(REPEAT(CONCAT(FLOOR(RAND() * 1e11), '-'), 6), 1, 59) FROM mysql.seq_1_to_${ROWS_PER_TABLE}`,
-      );
-    }
-    const cnf = join(dir, 'source.cnf');
-    await clientConfig(source, cnf);
-    const dumpFile = join(dir, 'dump.sql');
-    await execFileP('sh', ['-c', `mariadb-dump --defaults-extra-file=${cnf} --single-transaction --master-data=2 --gtid --routines --triggers --events --hex-blob --databases sbtest > ${dumpFile}`]);
-    await rm(cnf);
-    let done = 0;
-    const rand = (n: number): number => 1 + Math.floor(Math.random() * n);
-    const text = (len: number): string => {
-      let s = '';
-      while (s.length < len) s += `${Math.floor(Math.random() * 1e11)}-`;
-      return s.slice(0, len);
-    };
-    await Promise.all(
-      Array.from({ length: CLIENTS }, async (_, w) => {
-        const conn = await source.connect();
-        try {
-          const mine = Math.floor(transactions / CLIENTS) + (w < transactions % CLIENTS ? 1 : 0);
-          for (let i = 0; i < mine; i += TRX_PER_QUERY) {
-            let sql = '';
-            for (let j = 0; j < Math.min(TRX_PER_QUERY, mine - i); j++) {
-              const t = rand(TABLES);
-              const id = rand(ROWS_PER_TABLE);
-              sql +=
-                `BEGIN; UPDATE sbtest.sbtest${t} SET k = k + 1 WHERE id = ${id}; UPDATE sbtest.sbtest${t} SET c = '${text(119)}' WHERE id = ${id}; ` +
-                `DELETE FROM sbtest.sbtest${t} WHERE id = ${id}; INSERT INTO sbtest.sbtest${t} (id, k, c, pad) VALUES (${id}, ${rand(ROWS_PER_TABLE)}, '${text(119)}', '${text(59)}'); COMMIT;`;
-            }
-            await conn.query(sql);
-            done += Math.min(TRX_PER_QUERY, mine - i);
-            if (done % 20_000 < TRX_PER_QUERY) process.stdout.write(`\r  ${done} / ${transactions} transactions`);
-          }
-        } finally {
-          await conn.end();
-        }
-      }),
-    );
-    process.stdout.write('\n');
-    await source.flushLogs();
-    const [v] = await source.query<{ v: string }[]>('SELECT VERSION() AS v');
-    const sums = await checksums(source);
-    const files: string[] = [];
-    for (const f of await source.binlogFiles()) {
-      const to = join(dir, 'binlogs', basename(f));
-      await mkdir(join(dir, 'binlogs'), { recursive: true });
-      await copyFile(f, to);
-      files.push(to);
-    }
-    const meta: Meta = {
-      workloadVersion: WORKLOAD_VERSION,
-      transactions,
-      serverVersion: v!.v,
-      checksums: sums,
-      binlogFiles: files,
-      dumpFile,
-      generationMs: Date.now() - t0,
-      createdAt: new Date().toISOString(),
-    };
-    await writeFile(metaPath, JSON.stringify(meta, null, 2));
-    log(`generated in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    return { dir, meta };
+    child = JSON.parse(line) as ChildResult;
+  } catch {
+    throw new Error(`our restore failed (exit ${t.exitCode}):\n${t.stderr.slice(-4000)}\n${t.stdout.slice(-2000)}`);
+  }
+  return { t, child, serverCpuMs };
+}
+
+async function runReference(w: ReplayWorkload, target: TestServer, start: { file: string; pos: number }, cnf: string): Promise<ReferenceRun> {
+  const files = w.binlogFiles.slice(w.binlogFiles.findIndex((f) => f.endsWith(`/${start.file}`)));
+  const cpu0 = processCpuMs(target.pid);
+  const load = await timed(['bash', '-c', `mariadb --defaults-extra-file=${shellQuote(cnf)} < ${shellQuote(w.dumpFile)}`]);
+  if (load.exitCode !== 0) throw new Error(`reference: mariadb < dump failed (exit ${load.exitCode}):\n${load.stderr.slice(-4000)}`);
+  log(`  reference: dump loaded in ${sec(load.wallMs)}`);
+  // Progress from the target's GTID position (mariadb-binlog replays each transaction's GTID).
+  const seq = (g: string): number => Number(/-(\d+)\s*$/.exec(g)?.[1] ?? 0);
+  const t0 = Date.now();
+  const poll = setInterval(() => {
+    target
+      .query<{ g: string }[]>('SELECT @@global.gtid_binlog_pos AS g')
+      .then(([g]) => log(`  reference: ${Math.round((Date.now() - t0) / 1000)} s replay, GTID ${g!.g} (${seq(g!.g) - seq(w.meta.dumpGtid)} transactions)`))
+      .catch(() => undefined);
+  }, 15_000);
+  let replay: Timed;
+  try {
+    replay = await timed([
+      'bash',
+      '-c',
+      `set -o pipefail; mariadb-binlog --start-position=${start.pos} ${files.map(shellQuote).join(' ')} | mariadb --defaults-extra-file=${shellQuote(cnf)}`,
+    ]);
   } finally {
-    await source.stop();
+    clearInterval(poll);
   }
+  if (replay.exitCode !== 0) throw new Error(`reference: mariadb-binlog | mariadb failed (exit ${replay.exitCode}):\n${replay.stderr.slice(-4000)}`);
+  const serverCpuMs = processCpuMs(target.pid) - cpu0;
+  return {
+    wallMs: load.wallMs + replay.wallMs,
+    loadMs: load.wallMs,
+    replayMs: replay.wallMs,
+    clientCpuMs: load.cpuMs !== undefined && replay.cpuMs !== undefined ? load.cpuMs + replay.cpuMs : undefined,
+    serverCpuMs,
+  };
 }
 
-async function verify(server: TestServer, expected: Record<string, string>, who: string): Promise<void> {
-  const got = await checksums(server);
-  for (const [t, want] of Object.entries(expected)) {
-    if (got[t] !== want) throw new Error(`${who}: ${t} is ${got[t]}, the source had ${want} — THE RESTORE IS NOT EXACT`);
-  }
-}
-
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { transactions: { type: 'string' }, runs: { type: 'string' }, 'cache-dir': { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      transactions: { type: 'string' },
+      runs: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      'cache-dir': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
   });
   if (values.help) {
-    log('usage: bench-replay.ts [--transactions N (default 300000)] [--runs N (default 1)] [--cache-dir DIR]');
-    return;
+    process.stdout.write(USAGE);
+    return 0;
   }
   const transactions = Number(values.transactions ?? 300_000);
-  const runs = Math.max(1, Number(values.runs ?? 1));
-  const cacheRoot = values['cache-dir'] ?? process.env.PITR_BENCH_DIR ?? join(homedir(), '.cache', 'pitr-bench');
-  const { dir, meta } = await ensureWorkload(transactions, cacheRoot);
-  const coords = await dumpCoordinates(meta.dumpFile);
-  const startIndex = meta.binlogFiles.findIndex((f) => basename(f) === coords.binlog!.file);
-  const binlogs = meta.binlogFiles.slice(startIndex);
+  const runs = Number(values.runs ?? 1);
+  if (!Number.isInteger(transactions) || transactions < CLIENTS) throw new Error(`--transactions must be an integer ≥ ${CLIENTS}\n${USAGE}`);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer\n${USAGE}`);
+
+  const w = await ensureReplayWorkload({ transactions, ...(values['cache-dir'] ? { cacheRoot: values['cache-dir'] } : {}) });
+  const { meta } = w;
+  const coords = await dumpCoordinates(w.dumpFile);
+  if (coords.binlog === undefined) throw new Error(`${w.dumpFile} has no binlog coordinates`);
+  const start = { file: coords.binlog.file, pos: coords.binlog.pos };
+  const startIndex = meta.binlogs.findIndex((b) => b.name === start.file);
+  if (startIndex < 0) throw new Error(`the dump's binlog ${start.file} is not in ${w.binlogDir}`);
+  const replayBytes = meta.binlogs.slice(startIndex).reduce((n, b) => n + b.bytes, 0) - start.pos;
+  log(
+    `source: ${meta.serverVersion}; ${meta.transactions} transactions from ${meta.clients} clients on ${meta.tables} tables × ${meta.rowsPerTable} rows; ` +
+      `dump ${mib(meta.dumpBytes)} at ${start.file}:${start.pos}; ${meta.binlogs.length} binlog files, ${mib(meta.binlogBytes)} (${mib(replayBytes)} after the dump)`,
+  );
+  await warmPageCache([w.dumpFile, ...w.binlogFiles]);
+
   const work = await mkdtemp(join(tmpdir(), 'pitr-bench-replay-'));
-  const results: { oursMs: number; planMs: number; loadMs: number; replayMs: number; referenceMs: number; maxRssMB: number }[] = [];
+  const results: RunResult[] = [];
+  const failures: string[] = [];
+  let targetSettings = '';
+  let kept: TestServer[] = [];
   try {
     for (let run = 1; run <= runs; run++) {
-      const [a, b] = [await startServer(), await startServer()];
+      const a = await startServer(TARGET_OPTIONS);
+      const b = await startServer(TARGET_OPTIONS);
+      let keepThese = false;
       try {
-        // ours, with RSS sampled (the restore runs in this process)
-        let maxRss = process.memoryUsage().rss;
-        const sampler = setInterval(() => {
-          maxRss = Math.max(maxRss, process.memoryUsage().rss);
-        }, 100);
-        const t0 = Date.now();
-        const plan = await buildPlan({ target: parseTarget('latest'), source: { kind: 'files', dump: meta.dumpFile, binlogDir: join(dir, 'binlogs') } });
-        const planMs = Date.now() - t0;
-        const r = await runRestore({ plan, to: a.url });
-        const oursMs = Date.now() - t0;
-        clearInterval(sampler);
-        await verify(a, meta.checksums, 'ours');
-        log(`run ${run} ours:      ${(oursMs / 1000).toFixed(1)} s (plan ${(planMs / 1000).toFixed(1)}, load ${(r.loadMs / 1000).toFixed(1)}, replay ${(r.replayMs / 1000).toFixed(1)}), ${r.transactionsApplied} transactions, peak RSS ${Math.round(maxRss / 1048576)} MB — checksums equal`);
+        targetSettings = serverSettings(a);
+        const settingsB = serverSettings(b);
+        if (run === 1) log(`targets: startServer(${JSON.stringify(TARGET_OPTIONS)}) for both → mariadbd ${targetSettings}`);
+        if (settingsB !== targetSettings) failures.push(`run ${run}: the two targets were started differently:\n  ${targetSettings}\n  ${settingsB}`);
+        const varsA0 = await globalVariables(a);
+        const varsB0 = await globalVariables(b);
+        const startDiff = diffVariables(varsA0, varsB0);
+        if (startDiff.length > 0) failures.push(`run ${run}: the targets' global variables differ before the restores:\n  ${startDiff.join('\n  ')}`);
+        const cnf = join(work, `b${run}.cnf`);
+        await writeFile(cnf, clientConfigText(b), { mode: 0o600 });
 
-        const cnf = join(work, 'b.cnf');
-        await clientConfig(b, cnf);
-        const t1 = Date.now();
-        await execFileP('sh', ['-c', `mariadb --defaults-extra-file=${cnf} < ${meta.dumpFile}`]);
-        await execFileP('sh', ['-c', `mariadb-binlog --start-position=${coords.binlog!.pos} ${binlogs.join(' ')} | mariadb --defaults-extra-file=${cnf}`], { maxBuffer: 1 << 20 });
-        const referenceMs = Date.now() - t1;
-        await verify(b, meta.checksums, 'reference');
-        log(`run ${run} reference: ${(referenceMs / 1000).toFixed(1)} s — checksums equal (this run: ${(referenceMs / oursMs).toFixed(2)}×)`);
-        results.push({ oursMs, planMs, loadMs: r.loadMs, replayMs: r.replayMs, referenceMs, maxRssMB: Math.round(maxRss / 1048576) });
+        const first: 'ours' | 'reference' = run % 2 === 1 ? 'ours' : 'reference';
+        const result: RunResult = { run, first, ours: null, reference: null, loadavg: loadavg().map((x) => Math.round(x * 100) / 100) };
+        const doOurs = async (): Promise<void> => {
+          log(`run ${run}: ours (load average ${loadavg()[0]!.toFixed(2)})`);
+          try {
+            const o = await runOurs(w, a);
+            const peakRssMB = Math.round(Math.max(o.t.maxRssKB ?? 0, o.child.maxRssKB) / 1024);
+            result.ours = { wallMs: Math.round(o.t.wallMs), child: o.child, peakRssMB, clientCpuMs: o.t.cpuMs, serverCpuMs: Math.round(o.serverCpuMs) };
+            log(
+              `run ${run}: ours ${sec(o.t.wallMs)} (plan ${sec(o.child.planMs)}, load ${sec(o.child.loadMs)}, replay ${sec(o.child.replayMs)}), ` +
+                `${o.child.transactionsApplied} transactions, ${o.child.rowsApplied} rows, peak RSS ${peakRssMB} MB; ` +
+                `CPU: our process ${o.t.cpuMs === undefined ? '?' : sec(o.t.cpuMs)}, target mariadbd ${sec(o.serverCpuMs)}`,
+            );
+          } catch (e) {
+            failures.push(`run ${run}: ours failed: ${e instanceof Error ? e.message : String(e)}`);
+            return;
+          }
+          const bad = compareChecksums(await tableChecksums(a), meta.checksums);
+          if (bad.length > 0) failures.push(`run ${run}: OURS IS NOT EXACT:\n  ${bad.join('\n  ')}`);
+          else log(`run ${run}: ours: every table equals the source (rows and CHECKSUM TABLE)`);
+          const changed = diffVariables(varsA0, await globalVariables(a));
+          if (changed.length > 0) failures.push(`run ${run}: ours changed global variables of the target:\n  ${changed.join('\n  ')}`);
+        };
+        const doReference = async (): Promise<void> => {
+          log(`run ${run}: reference (load average ${loadavg()[0]!.toFixed(2)})`);
+          try {
+            const r = await runReference(w, b, start, cnf);
+            result.reference = r;
+            log(
+              `run ${run}: reference ${sec(r.wallMs)} (load ${sec(r.loadMs)}, replay ${sec(r.replayMs)}); ` +
+                `CPU: mariadb-binlog + mariadb clients ${r.clientCpuMs === undefined ? '?' : sec(r.clientCpuMs)}, target mariadbd ${sec(r.serverCpuMs)}`,
+            );
+          } catch (e) {
+            failures.push(`run ${run}: the reference failed: ${e instanceof Error ? e.message : String(e)}`);
+            return;
+          }
+          const bad = compareChecksums(await tableChecksums(b), meta.checksums);
+          if (bad.length > 0) failures.push(`run ${run}: THE REFERENCE IS NOT EXACT:\n  ${bad.join('\n  ')}`);
+          else log(`run ${run}: reference: every table equals the source (rows and CHECKSUM TABLE)`);
+          const changed = diffVariables(varsB0, await globalVariables(b));
+          if (changed.length > 0) log(`run ${run}: (the reference pipeline changed global variables: ${changed.join('; ')})`);
+        };
+        if (first === 'ours') {
+          await doOurs();
+          await doReference();
+        } else {
+          await doReference();
+          await doOurs();
+        }
+        if (result.ours && result.reference) log(`run ${run}: ratio ${(result.reference.wallMs / result.ours.wallMs).toFixed(2)}×`);
+        results.push(result);
+        keepThese = values.keep && run === runs;
+        if (keepThese) kept = [a, b];
       } finally {
-        await Promise.all([a.stop(), b.stop()]);
+        if (!keepThese) await Promise.all([a.stop(), b.stop()]);
       }
     }
+
+    let profile: ProfileSummary | undefined;
+    if (values.profile) {
+      log('profile: one more run of ours under --cpu-prof (untimed) on a fresh target');
+      const profDir = await mkdtemp(join(tmpdir(), 'pitr-bench-prof-'));
+      const p = await startServer(TARGET_OPTIONS);
+      try {
+        await runOurs(w, p, ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
+        const prof = (await readdir(profDir)).find((f) => f.endsWith('.cpuprofile'));
+        if (!prof) throw new Error('no .cpuprofile written');
+        profile = await summariseCpuProfile(join(profDir, prof), 25);
+      } finally {
+        await p.stop();
+        await rm(profDir, { recursive: true, force: true });
+      }
+    }
+
+    report(w, start, replayBytes, results, failures, profile, targetSettings);
+    if (kept.length > 0) {
+      log(`\n--keep: targets still running — ours: ${kept[0]!.url} (${kept[0]!.baseDir}), reference: ${kept[1]!.url} (${kept[1]!.baseDir}). Ctrl-C stops them.`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+    }
   } finally {
+    await Promise.all(kept.map((s) => s.stop()));
     await rm(work, { recursive: true, force: true });
   }
-  const best = results.reduce((x, y) => (y.oursMs < x.oursMs ? y : x));
-  const bestRef = Math.min(...results.map((x) => x.referenceMs));
-  const ratio = Math.round((bestRef / best.oursMs) * 100) / 100;
-  log('');
-  log(`transactions ${meta.transactions} (4 row changes each) on ${meta.serverVersion}`);
-  log(`ours:      ${(best.oursMs / 1000).toFixed(1)} s, ${Math.round(meta.transactions / (best.oursMs / 1000))} transactions/s (incl. plan and dump load)`);
-  log(`reference: ${(bestRef / 1000).toFixed(1)} s, ${Math.round(meta.transactions / (bestRef / 1000))} transactions/s`);
-  log(`ratio:     ${ratio}× (target ≥ ${TARGET_RATIO}×) ${ratio >= TARGET_RATIO ? 'OK' : 'BELOW TARGET'}; peak RSS ${Math.max(...results.map((x) => x.maxRssMB))} MB`);
-  log(JSON.stringify({ bench: 'replay', workload: WORKLOAD_VERSION, transactions: meta.transactions, server: meta.serverVersion, runs: results, ratio, target: TARGET_RATIO, node: process.version }));
+  return failures.length > 0 ? 1 : 0;
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exitCode = 1;
-});
+function report(
+  w: ReplayWorkload,
+  start: { file: string; pos: number },
+  replayBytes: number,
+  results: RunResult[],
+  failures: string[],
+  profile: ProfileSummary | undefined,
+  targetSettings: string,
+): void {
+  const { meta } = w;
+  const ours = results.map((r) => r.ours).filter((x): x is OursRun => x !== null);
+  const refs = results.map((r) => r.reference).filter((x): x is ReferenceRun => x !== null);
+  const best = ours.length > 0 ? ours.reduce((x, y) => (y.wallMs < x.wallMs ? y : x)) : undefined;
+  const bestRef = refs.length > 0 ? refs.reduce((x, y) => (y.wallMs < x.wallMs ? y : x)) : undefined;
+  const ratio = best && bestRef ? Math.round((bestRef.wallMs / best.wallMs) * 100) / 100 : null;
+  const pairRatios = results.filter((r) => r.ours && r.reference).map((r) => Math.round((r.reference!.wallMs / r.ours!.wallMs) * 100) / 100);
+  const peakRssMB = ours.length > 0 ? Math.max(...ours.map((o) => o.peakRssMB)) : null;
+  const trx = best?.child.plannedTransactions ?? meta.transactions;
+  const rows = best?.child.plannedRows ?? null;
+  const tps = (ms: number): number => Math.round(trx / (ms / 1000));
+
+  log('');
+  log(`workload:     ${trx} transactions (${meta.clients} concurrent clients), ${rows ?? '?'} row changes, ${meta.tables} tables × ${meta.rowsPerTable} rows, on ${meta.serverVersion}`);
+  log(`dump:         ${mib(meta.dumpBytes)}; binlogs ${mib(meta.binlogBytes)} in ${meta.binlogs.length} files, ${mib(replayBytes)} replayed from ${start.file}:${start.pos}`);
+  const varsChanged = failures.some((f) => f.includes('changed global variables'));
+  log(`targets:      identical, binlog ON, ${varsChanged ? 'GLOBAL SETTINGS CHANGED (see below)' : 'no global setting changed by ours'}: mariadbd ${targetSettings}`);
+  if (best) {
+    log(
+      `ours:         ${sec(best.wallMs)}, ${tps(best.wallMs)} transactions/s (plan ${sec(best.child.planMs)} + load ${sec(best.child.loadMs)} + replay ${sec(best.child.replayMs)}; ` +
+        `replay alone ${tps(best.child.replayMs)} transactions/s); peak RSS ${peakRssMB} MB`,
+    );
+    log(`              CPU: our process ${best.clientCpuMs === undefined ? '?' : sec(best.clientCpuMs)}, target mariadbd ${sec(best.serverCpuMs)}`);
+  }
+  if (bestRef) {
+    log(`reference:    ${sec(bestRef.wallMs)}, ${tps(bestRef.wallMs)} transactions/s (load ${sec(bestRef.loadMs)} + replay ${sec(bestRef.replayMs)}; replay alone ${tps(bestRef.replayMs)} transactions/s)`);
+    log(`              CPU: mariadb-binlog + mariadb ${bestRef.clientCpuMs === undefined ? '?' : sec(bestRef.clientCpuMs)}, target mariadbd ${sec(bestRef.serverCpuMs)}`);
+  }
+  if (ratio !== null) {
+    log(`ratio:        ${ratio}× reference / ours, best vs best (target ≥ ${TARGET_RATIO}×) ${ratio >= TARGET_RATIO ? 'OK' : 'BELOW TARGET'}${pairRatios.length > 1 ? `; per run ${pairRatios.map((r) => `${r}×`).join(' ')}` : ''}`);
+  }
+  log(`load average: ${results.map((r) => r.loadavg[0]).join(', ')} at the start of each run (2-core VM shared with other work)`);
+  if (profile) {
+    log(`\nprofile of ours (self time, ${profile.totalMs} ms sampled; idle = waiting for the server), top functions:`);
+    for (const e of profile.functions) log(`  ${e.selfPct.toFixed(1).padStart(5)}%  ${String(e.selfMs).padStart(9)} ms  ${e.name}`);
+    log('by file:');
+    for (const e of profile.files.slice(0, 15)) log(`  ${e.selfPct.toFixed(1).padStart(5)}%  ${String(e.selfMs).padStart(9)} ms  ${e.name}`);
+  }
+  if (failures.length > 0) {
+    log('');
+    log('!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!');
+    for (const f of failures) log(`FAILED: ${f}`);
+    log('!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!');
+  }
+  log(
+    JSON.stringify({
+      bench: 'replay',
+      workload: meta.workloadVersion,
+      server: meta.serverVersion,
+      transactions: trx,
+      rows,
+      clients: meta.clients,
+      tables: meta.tables,
+      dumpBytes: meta.dumpBytes,
+      binlogBytes: meta.binlogBytes,
+      replayBytes,
+      binlogFiles: meta.binlogs.length,
+      targetOptions: TARGET_OPTIONS,
+      targetSettings,
+      ours: best
+        ? {
+            wallMs: best.wallMs,
+            planMs: best.child.planMs,
+            loadMs: best.child.loadMs,
+            replayMs: best.child.replayMs,
+            transactionsPerSec: tps(best.wallMs),
+            peakRssMB,
+            clientCpuMs: best.clientCpuMs === undefined ? null : Math.round(best.clientCpuMs),
+            serverCpuMs: best.serverCpuMs,
+          }
+        : null,
+      reference: bestRef
+        ? {
+            wallMs: Math.round(bestRef.wallMs),
+            loadMs: Math.round(bestRef.loadMs),
+            replayMs: Math.round(bestRef.replayMs),
+            transactionsPerSec: tps(bestRef.wallMs),
+            clientCpuMs: bestRef.clientCpuMs === undefined ? null : Math.round(bestRef.clientCpuMs),
+            serverCpuMs: bestRef.serverCpuMs,
+          }
+        : null,
+      ratio,
+      pairRatios,
+      target: TARGET_RATIO,
+      met: ratio === null ? null : ratio >= TARGET_RATIO,
+      exact: failures.length === 0,
+      failures,
+      runs: results.map((r) => ({ run: r.run, first: r.first, loadavg: r.loadavg, oursMs: r.ours?.wallMs ?? null, referenceMs: r.reference ? Math.round(r.reference.wallMs) : null })),
+      profileTop: profile ? profile.functions.slice(0, 10) : undefined,
+      node: process.version,
+    }),
+  );
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
