@@ -11,21 +11,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '@pitr/cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../tools/src/index.js';
+import { runPitr } from '../tools/src/run-pitr.js';
 
-async function pitr(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (d: Buffer) => (o += d.toString()));
-  stderr.on('data', (d: Buffer) => (e += d.toString()));
-  const code = await main(argv, { stdout, stderr, env: {} });
-  return { code, stdout: o, stderr: e };
-}
+const pitr = (...argv: string[]): ReturnType<typeof runPitr> => runPitr(argv);
 
 /** Every row of a table as HEX of each column, sorted: equal fingerprints = identical rows. */
 async function rowsHex(server: TestServer, table: string): Promise<string[]> {

@@ -10,13 +10,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PassThrough } from 'node:stream';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { main } from '@pitr/cli';
 import { parseTarget } from '@pitr/core';
 import { buildPlan, runRestore } from '@pitr/pitr-planner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../tools/src/index.js';
+import { runPitr } from '../tools/src/run-pitr.js';
 
 const execFileP = promisify(execFile);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -138,17 +137,7 @@ describe('restore smoke: dump + binlogs → plan → restore to a time', () => {
 
   describe('the CLI', () => {
     let resumable: TestServer | undefined;
-    async function pitr(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-      const stdout = new PassThrough();
-      const stderr = new PassThrough();
-      let o = '';
-      let e = '';
-      stdout.on('data', (d: Buffer) => (o += d.toString()));
-      stderr.on('data', (d: Buffer) => (e += d.toString()));
-      const code = await main(argv, { stdout, stderr, env: {} });
-      await new Promise((r) => setImmediate(r));
-      return { code, stdout: o, stderr: e };
-    }
+    const pitr = (...argv: string[]): ReturnType<typeof runPitr> => runPitr(argv);
     const files = (): string[] => ['--dump', dumpPath, '--binlog-dir', source.binlogDir];
 
     it('pitr plan prints the reviewer\'s plan; --json the Plan object', async () => {
