@@ -33,6 +33,9 @@ import { type RowStatement, rowStatements } from './row-statements.js';
 
 const DATABASE_DDL = /^\s*(?:create|drop|alter)\s+(?:database|schema)\b/i;
 
+const UTF8_ENCODER = new TextEncoder();
+const UTF8_DECODER = new TextDecoder();
+
 /** ROWS event flags. */
 const NO_FOREIGN_KEY_CHECKS_F = 2;
 const RELAXED_UNIQUE_CHECKS_F = 4;
@@ -272,7 +275,7 @@ export class BinlogApplier {
     }
     if (kw === 'savepoint' || kw === 'rollback' || kw === 'release') {
       if (this.merging) {
-        this.enqueue(new TextDecoder().decode(this.queryBytes(event, text, compressed)), -1);
+        this.enqueue(UTF8_DECODER.decode(this.queryBytes(event, text, compressed)), -1);
         return;
       }
       await this.run(event, this.queryBytes(event, text, compressed));
@@ -449,7 +452,7 @@ export class BinlogApplier {
   private queryBytes(event: BinlogEvent, text: string, compressed: boolean): Uint8Array {
     const raw = event.raw;
     // QUERY_COMPRESSED_EVENT: the text was decompressed by the decoder (UTF-8 assumed there too)
-    if (compressed || raw[4] !== QUERY_EVENT) return new TextEncoder().encode(text);
+    if (compressed || raw[4] !== QUERY_EVENT) return UTF8_ENCODER.encode(text);
     const h = 19;
     const dbLength = raw[h + 8]!;
     const statusLength = raw[h + 11]! | (raw[h + 12]! << 8);
@@ -463,7 +466,7 @@ export class BinlogApplier {
     try {
       return await this.conn.run(statement);
     } catch (e) {
-      const shown = text ?? (typeof statement === 'string' ? statement : new TextDecoder().decode(statement));
+      const shown = text ?? (typeof statement === 'string' ? statement : UTF8_DECODER.decode(statement));
       const se = serverErrorOf(e);
       if (se === undefined) throw e instanceof PitrError ? e : new PitrError(ERROR_CODES.CONNECTION, `lost the restore target while replaying: ${(e as Error).message}`, { cause: e });
       // 1032 key not found, 1062 duplicate key, 1452/1451 foreign key: the target is not what the source was

@@ -101,4 +101,10 @@ describe('rowStatements', () => {
     const [u] = rowStatements(rows('update', tt, [{ before: [1, 5, ts], after: [1, 6, ts] }]));
     expect(u!.sql).toBe("UPDATE `shop`.`orders` FORCE INDEX (PRIMARY) SET `n`=6,`ts`='2026-05-25 12:30:07' WHERE `id` = 1 AND `n` = 5 AND `ts` = '2026-05-25 12:30:07' LIMIT 1");
   });
+
+  it('an unchanged column is left out of SET by value (equal bytes in different arrays, -0 vs 0 differ)', () => {
+    const bt = table([col(0, LONG, { name: 'id', generated: false, primaryKey: true }), col(1, BLOB, { name: 'b', generated: false, collationId: 63 }), col(2, 5, { name: 'd', generated: false })]);
+    const [u] = rowStatements(rows('update', bt, [{ before: [1, new Uint8Array([1, 2]), 0], after: [1, new Uint8Array([1, 2]), -0] }]));
+    expect(u!.sql).toMatch(/^UPDATE `shop`\.`orders` FORCE INDEX \(PRIMARY\) SET `d`=-0e0 WHERE /);
+  });
 });

@@ -25,7 +25,7 @@
  * so statements must be sent as UTF-8.
  */
 import type { ColumnDef, RowsBody, TableMapBody } from '../binlog/types.js';
-import type { RowImage } from '../binlog/columns/values.js';
+import type { ColumnValue, RowImage } from '../binlog/columns/values.js';
 import { ERROR_CODES, PitrError } from '../errors/pitr-error.js';
 import { quoteIdentifier, renderDouble, renderLiteral, renderMatch } from '../sql/literal.js';
 
@@ -191,13 +191,35 @@ function setClause(after: RowImage, before: RowImage, plan: TablePlan, columns: 
   for (let i = 0; i < after.length; i++) {
     const v = after[i];
     if (v === undefined || !plan.writable[i]) continue;
-    const lit = renderLiteral(v, columns[i]!, HEX_STRINGS);
     const b = before[i];
-    if (b !== undefined && !TEMPORAL_TYPES.has(columns[i]!.type) && renderLiteral(b, columns[i]!, HEX_STRINGS) === lit) continue;
+    if (b !== undefined && !TEMPORAL_TYPES.has(columns[i]!.type) && sameValue(b, v)) continue;
     if (s !== '') s += ',';
-    s += `${plan.quoted[i]}=${lit}`;
+    s += `${plan.quoted[i]}=${renderLiteral(v, columns[i]!, HEX_STRINGS)}`;
   }
   return s;
+}
+
+/**
+ * Whether two decoded values of one column are the same stored value (without rendering either):
+ * -0 and 0 differ (FLOAT/DOUBLE keep the sign), bytes compare byte by byte, and TIMESTAMP, ENUM and
+ * SET values by what they store.
+ */
+function sameValue(a: ColumnValue, b: ColumnValue): boolean {
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return Object.is(a, b);
+  if (a instanceof Uint8Array) {
+    if (!(b instanceof Uint8Array) || a.length !== b.length) return false;
+    for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+    return true;
+  }
+  if (b instanceof Uint8Array) return false;
+  switch (a.kind) {
+    case 'timestamp':
+      return b.kind === 'timestamp' && a.seconds === b.seconds && a.micros === b.micros;
+    case 'enum':
+      return b.kind === 'enum' && a.index === b.index;
+    case 'set':
+      return b.kind === 'set' && a.bits === b.bits;
+  }
 }
 
 /** MYSQL_TYPE_TIMESTAMP(2), DATETIME, TIMESTAMP2, DATETIME2: may carry ON UPDATE CURRENT_TIMESTAMP. */
