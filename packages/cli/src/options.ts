@@ -117,6 +117,16 @@ export const OPTIONS = {
     summary: 'leave these transactions (GTIDs) out of the replay although they are before the target: undo one bad transaction, keep what came after',
     details: ['The result is a state the source never had: a later transaction that depends on a skipped one (e.g. updates a row it deleted) stops the restore with a divergence error. The plan lists the skipped transactions.'],
   },
+  'rewrite-db': {
+    type: 'string',
+    valueName: 'FROM:TO[,…]',
+    summary: 'restore only database FROM, under the name TO (beside the original, e.g. on the same server)',
+    details: [
+      'Only the renamed databases are restored: the dump\'s other databases and binlog changes to them are left out, also inside transactions that span databases. ' +
+        'Row changes go to TO; statements run with TO as their default database, and database names written in them (FROM.t, CREATE/DROP DATABASE FROM, view definitions) become TO. ' +
+        'A statement that also names another database of the backup stops the restore (it would write outside TO). The target\'s GTID position is not set.',
+    ],
+  },
   'dry-run': {
     type: 'boolean',
     summary: 'print the plan (like pitr plan) and write nothing',
@@ -308,7 +318,7 @@ export const COMMANDS = {
       'A plan that cannot be carried out exactly — a missing binlog, a gap, a target before the backup or after the binlogs\' end, a GTID that is not there — fails with exit code 3.',
     ],
     positionals: [{ name: 'target', valueName: 'TARGET', summary: 'the moment to restore to (see above)', variadic: false, required: true }],
-    options: ['dump', 'binlog-dir', 'repo', 'tz', 'exclusive', 'skip-gtid', 'json'],
+    options: ['dump', 'binlog-dir', 'repo', 'tz', 'exclusive', 'skip-gtid', 'rewrite-db', 'json'],
     optionText: {
       json: { summary: 'print the plan as JSON (the Plan object: a stable schema for runbooks and review tools)' },
       tz: { summary: 'time zone of a wall-clock TARGET ("2026-05-25 14:30"): an IANA name (Europe/Berlin) or an offset (+02:00); the plan prints the resolved UTC instant' },
@@ -330,7 +340,7 @@ export const COMMANDS = {
       'pitr TARGET … is short for pitr restore TARGET ….',
     ],
     positionals: [{ name: 'target', valueName: 'TARGET', summary: 'the moment to restore to (as for pitr plan)', variadic: false, required: true }],
-    options: ['to', 'dump', 'binlog-dir', 'repo', 'tz', 'exclusive', 'skip-gtid', 'dry-run', 'force', 'pre-restore-backup', 'skip-full', 'resume', 'state-dir', 'json'],
+    options: ['to', 'dump', 'binlog-dir', 'repo', 'tz', 'exclusive', 'skip-gtid', 'rewrite-db', 'dry-run', 'force', 'pre-restore-backup', 'skip-full', 'resume', 'state-dir', 'json'],
     optionText: {
       json: { summary: 'print the result (or with --dry-run the plan) as JSON' },
       tz: { summary: 'time zone of a wall-clock TARGET ("2026-05-25 14:30"): an IANA name (Europe/Berlin) or an offset (+02:00); the plan prints the resolved UTC instant' },
@@ -338,6 +348,7 @@ export const COMMANDS = {
     examples: [
       { command: 'PITR_PASSWORD=… pitr restore "2026-05-25 14:29:59" --dump backup.sql.gz --binlog-dir ./binlogs --to mysql://root@127.0.0.1:3307/', summary: 'restore onto a spare server to just before 14:30' },
       { command: 'pitr restore latest --dump backup.sql.gz --binlog-dir ./binlogs --dry-run', summary: 'review what a full roll-forward would replay' },
+      { command: 'pitr restore "2026-05-25 14:29:59" --repo /backups/pitr --rewrite-db shop:shop_0529 --to mysql://root@db1:3306/', summary: 'bring back database shop as it was, as shop_0529 beside the live one' },
     ],
   },
   'binlog decode': {

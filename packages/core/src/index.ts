@@ -72,6 +72,8 @@ export type { CollationInfo } from './schema/collations.js';
 export { renderLiteral, renderMatch, renderText, renderFloat, renderDouble, quoteIdentifier, LITERAL_SESSION, LITERAL_SESSION_STATEMENTS } from './sql/literal.js';
 export type { LiteralColumn, RenderLiteralOptions, StringLiteralStyle } from './sql/literal.js';
 export { parseConnectionUrl, redactUrl } from './sql/connection-url.js';
+export { DbRewrite } from './sql/rewrite-db.js';
+export type { RewriteResult } from './sql/rewrite-db.js';
 export type { ConnectionOptions, ParseConnectionUrlOptions } from './sql/connection-url.js';
 
 // dump reading

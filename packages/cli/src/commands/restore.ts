@@ -32,6 +32,7 @@ export async function restore(ctx: CommandContext): Promise<ExitCode> {
   };
   log(`pitr: restoring to ${plan.target.description}`);
   log(`pitr: onto ${redactUrl(to!)}: dump ${plan.backup.path}, then ${plan.replay.transactions} transactions from ${plan.binlogs.length} binlog file(s)`);
+  if (plan.rewriteDb !== undefined) log(`pitr: --rewrite-db: restoring only ${plan.rewriteDb.map((x) => `${x.from} as ${x.to}`).join(', ')}`);
   const t0 = Date.now();
   const stateDir = typeof ctx.values['state-dir'] === 'string' ? ctx.values['state-dir'] : '.pitr';
   const recordsDir = args.source.kind === 'repo' ? repoLayout(args.source.repo).restoresDir : join(stateDir, 'restores');
@@ -91,7 +92,7 @@ export async function restore(ctx: CommandContext): Promise<ExitCode> {
     io.stdout.write(
       [
         `restored: ${result.statementsLoaded} dump statements (${(result.loadMs / 1000).toFixed(1)} s), ${result.transactionsApplied} transactions / ${result.rowsApplied} row changes replayed (${(result.replayMs / 1000).toFixed(1)} s), ${result.triggersCreated} trigger(s) created`,
-        `GTID position of the target: ${result.gtidPosition ?? '(not set)'}`,
+        `GTID position of the target: ${result.gtidPosition ?? (plan.rewriteDb !== undefined ? '(not set: --rewrite-db restores part of the source)' : '(not set)')}`,
         ...(result.droppedDatabases.length > 0 ? [`replaced on the target: ${result.droppedDatabases.join(', ')}${result.preRestoreBackupId === null ? ' (no pre-restore backup)' : `; their previous content is backup ${result.preRestoreBackupId}`}`] : []),
         `the replay was ${result.writesToTargetBinlog ? '' : 'not '}written to the target's own binlog`,
         `done in ${(result.durationMs / 1000).toFixed(1)} s; recorded in ${record.path}`,

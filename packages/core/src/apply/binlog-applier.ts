@@ -26,6 +26,7 @@ import type { BinlogEvent, QueryStatusVars, RowsBody } from '../binlog/types.js'
 import { ERROR_CODES, PitrError } from '../errors/pitr-error.js';
 import { firstKeyword } from '../schema/schema-history.js';
 import { LITERAL_SESSION_STATEMENTS } from '../sql/literal.js';
+import type { DbRewrite } from '../sql/rewrite-db.js';
 import { type ApplyConnection, serverErrorOf } from './apply-connection.js';
 import { DeferredTriggers } from './deferred-triggers.js';
 import { contextEventStatement, querySessionStatements, useStatement } from './query-session.js';
@@ -89,6 +90,13 @@ export interface BinlogApplierOptions {
   readonly trackOnly?: boolean;
   /** Transactions (GTID text) to leave out entirely (`--skip-gtid`). */
   readonly skipGtids?: ReadonlySet<string>;
+  /**
+   * `--rewrite-db`: only the renamed databases are replayed, under their new names (row events,
+   * default databases and qualified names in statements: sql/rewrite-db.ts). Rows and statements of
+   * other databases are left out; a statement that mixes a renamed database with another database of
+   * the backup stops the replay (it would write into a database this restore does not own).
+   */
+  readonly rewriteDb?: DbRewrite;
 }
 
 /** A merged group failed (rolled back): replay again from `from` (its first transaction's start) without batching. */
@@ -127,6 +135,8 @@ export class BinlogApplier {
   private readonly watermark: ((groups: readonly AppliedGroup[]) => string) | undefined;
   private readonly trackOnly: boolean;
   private readonly skipGtids: ReadonlySet<string> | undefined;
+  private readonly rewriteDb: DbRewrite | undefined;
+  private readonly targetDb: ((db: string) => string) | undefined;
   /** Inside a transaction left out (--skip-gtid): 'standalone' ends at its statement, 'group' at XID/COMMIT/ROLLBACK. */
   private skipping: 'no' | 'standalone' | 'group' = 'no';
   /** Batching: is the current source transaction merged into the open target transaction? */
@@ -151,6 +161,9 @@ export class BinlogApplier {
     this.watermark = options.watermark;
     this.trackOnly = options.trackOnly === true;
     this.skipGtids = options.skipGtids;
+    this.rewriteDb = options.rewriteDb;
+    const rw = options.rewriteDb;
+    this.targetDb = rw === undefined ? undefined : (db) => rw.db(db) ?? db;
   }
 
   /** True between a group's start and its end: stopping here would leave a partial transaction. */
@@ -285,13 +298,21 @@ export class BinlogApplier {
     // a statement inside a merged transaction (statement-logged DML): replay this stretch unmerged
     if (this.merging) await this.groupFailed(new Error(`a statement-logged query at ${event.file}:${event.pos} inside a merged transaction`));
     await this.commitMerged(event);
-    const bytes = this.queryBytes(event, text, compressed);
-    const trigger = DeferredTriggers.triggerStatement(bytes, db);
+    let bytes = this.queryBytes(event, text, compressed);
+    let run = true;
+    if (this.rewriteDb !== undefined) {
+      const r = await this.rewriteStatement(event, bytes, text, db);
+      if (r === undefined) run = false;
+      else ({ bytes, text, db } = r);
+    }
+    const trigger = run ? DeferredTriggers.triggerStatement(bytes, db) : undefined;
     const session = querySessionStatements(statusVars, event.header.timestamp, this.flavor);
     // CREATE/DROP/ALTER DATABASE is logged with the database itself as default database (which may
     // not exist yet): it needs none, as on a replica.
     const use = DATABASE_DDL.test(text) ? undefined : useStatement(db);
-    if (trigger !== undefined) {
+    if (!run) {
+      this.pending = [];
+    } else if (trigger !== undefined) {
       if (trigger.op === 'drop') this.triggers.drop(trigger.db, trigger.name);
       else this.triggers.create({ db: trigger.db, name: trigger.name, table: trigger.table ?? '', statement: bytes.slice(), session: use === undefined ? session : [...session, use] });
       this.pending = [];
@@ -313,8 +334,27 @@ export class BinlogApplier {
     }
   }
 
+  /**
+   * --rewrite-db: the statement as it runs on the target (renamed), or undefined when it concerns
+   * only databases this restore leaves out.
+   */
+  private async rewriteStatement(event: BinlogEvent, bytes: Uint8Array, text: string, db: string): Promise<{ bytes: Uint8Array; text: string; db: string } | undefined> {
+    const rw = this.rewriteDb!;
+    const newDb = rw.db(db);
+    const r = rw.statement(bytes);
+    if (newDb === undefined && !r.touched) return undefined;
+    if (r.foreign.length > 0) {
+      await this.fail(event, `--rewrite-db: this statement also names ${r.foreign.join(', ')}, which this restore does not rename: replaying it would write outside the restored database(s)`, ERROR_CODES.APPLY, undefined, text);
+    }
+    if (newDb === undefined && db !== '' && !DATABASE_DDL.test(text)) {
+      await this.fail(event, `--rewrite-db: this statement names a renamed database but runs in database ${db}, which this restore does not restore`, ERROR_CODES.APPLY, undefined, text);
+    }
+    return { bytes: r.bytes, text: r.touched ? UTF8_DECODER.decode(r.bytes) : text, db: newDb ?? db };
+  }
+
   private async rows(event: BinlogEvent, body: RowsBody): Promise<void> {
     if (this.trackOnly) return;
+    if (this.targetDb !== undefined && this.rewriteDb!.db(body.table.db) === undefined) return; // another database: not restored
     if (this.session !== 'literal') {
       for (const s of LITERAL_SESSION_STATEMENTS) await this.run(event, s);
       this.session = 'literal';
@@ -330,7 +370,7 @@ export class BinlogApplier {
     }
     let statements: RowStatement[];
     try {
-      statements = rowStatements(body, { relaxFloat: this.relaxFloatTables.has(`${body.table.db}.${body.table.table}`) });
+      statements = rowStatements(body, { relaxFloat: this.relaxFloatTables.has(`${body.table.db}.${body.table.table}`), ...(this.targetDb === undefined ? {} : { targetDb: this.targetDb }) });
     } catch (e) {
       return this.fail(event, e instanceof PitrError ? e.message : String(e), e instanceof PitrError ? e.code : ERROR_CODES.INTERNAL, e);
     }

@@ -175,6 +175,8 @@ function hex4(b: (i: number) => number): string {
 export interface BinlogEventReader extends AsyncIterableIterator<BinlogEvent> {
   /** The next decoded events in file order (never empty), or undefined at the end; a failure is thrown after the events before it. */
   nextBatch(): Promise<readonly BinlogEvent[] | undefined>;
+  /** Stops reading and releases the file or stream (call it when leaving a reader before its end). */
+  return(): Promise<IteratorResult<BinlogEvent>>;
 }
 
 class BinlogEventIterator implements BinlogEventReader {

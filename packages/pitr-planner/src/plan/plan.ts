@@ -13,6 +13,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type DumpCoordinates,
+  DbRewrite,
   ERROR_CODES,
   MariadbGtidPosition,
   PitrError,
@@ -110,6 +111,12 @@ export interface Plan {
     readonly start: { readonly file: string; readonly pos: number };
     /** Where the replay stops: the start of the first transaction not applied, or null to replay to the end. */
     readonly stop: { readonly file: string; readonly pos: number } | null;
+    /**
+     * Where the planner's reading of the binlogs ended (just past the last complete event). With
+     * `stop` null the replay goes exactly this far: binlogs that grew since (a live server's current
+     * file, an archive being followed) add nothing the reviewer did not see.
+     */
+    readonly end: { readonly file: string; readonly pos: number };
     readonly transactions: number;
     readonly rolledBack: number;
     readonly events: number;
@@ -130,6 +137,11 @@ export interface Plan {
   };
   readonly warnings: readonly string[];
   readonly estimate: { readonly seconds: number; readonly basis: string };
+  /**
+   * `--rewrite-db FROM:TO`: only these databases are restored, each under its new name (absent
+   * without the option). Part of the digest: a plan reviewed with a rewrite is not another plan's.
+   */
+  readonly rewriteDb?: readonly { readonly from: string; readonly to: string }[];
   /** SHA-256 of this plan without `createdAt` and `digest`: the restore records which plan it ran. */
   readonly digest: string;
 }
@@ -143,6 +155,8 @@ export interface BuildPlanOptions {
    * must stay. Every one must be found in the replay range.
    */
   readonly skipGtids?: readonly string[];
+  /** `--rewrite-db`: FROM → TO; only these databases are restored, under their new names. */
+  readonly rewriteDb?: ReadonlyMap<string, string>;
   /** Called while binlogs are read: bytes done of total. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -177,6 +191,10 @@ export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
   const warnings: string[] = [];
   const dumpSize = (await stat(source.dump)).size;
 
+  const rewrite = options.rewriteDb;
+  if (rewrite !== undefined) checkRewrite(rewrite, coords.databases, source.dump);
+  const rewriter = rewrite === undefined ? undefined : new DbRewrite(rewrite, coords.databases);
+
   const gtidStart = coords.gtid !== undefined && coords.flavor !== 'mysql' ? safeGtidPosition(coords.gtid) : undefined;
   checkTargetNotBeforeBackup(target, coords, gtidStart);
 
@@ -200,6 +218,8 @@ export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
   let gtidAfter = gtidStart;
   let nonTransactional = 0;
   let statementDml = 0;
+  /** --rewrite-db: rows of the databases left out, by database. */
+  const leftOutRows = new Map<string, number>();
   let temporary = 0;
   let maxTime = 0;
   const total = files.reduce((n, f) => n + f.size, 0);
@@ -210,44 +230,55 @@ export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
   for (let i = 0; i < files.length; i++) {
     const f = files[i]!;
     const reader = readBinlogFile(f.path, i === 0 ? { startPosition: coords.binlog.pos } : {});
-    for (let batch = await reader.nextBatch(); batch !== undefined; batch = await reader.nextBatch()) {
-      for (const event of batch) {
-        if (event.header.timestamp > maxTime && event.body.kind !== 'format_description') maxTime = event.header.timestamp;
-        lastFileEnd = { file: event.file, pos: event.end };
-        const t = tracker.push(event);
-        if (t === undefined) continue;
-        const d = matcher.decide({ commitTimeUs: t.commitTimeUs, gtid: t.gtid, file: t.file, startPos: t.startPos, endPos: t.endPos });
-        if (d.verdict === 'kept' && t.gtidText !== undefined && skip.has(t.gtidText)) {
-          skipped.push(planTransaction(t));
-          continue;
-        }
-        if (d.verdict === 'kept') {
-          kept++;
-          events += t.events;
-          rows += t.rowCount;
-          if (t.outcome === 'rollback') rolledBack++;
-          if (t.nonTransactional) nonTransactional++;
-          for (const c of t.tables.values()) addCounts(tables, c);
-          for (const q of t.queries) {
-            if (TEMPORARY_RE.test(q.query)) temporary++;
-            if (ddlSummary(q.query).kind === 'not-ddl') {
-              // DML logged as a statement (binlog_format STATEMENT/MIXED): replayed as the statement it is
-              statementDml++;
-              continue;
-            }
-            ddl.push({ gtid: t.gtidText ?? null, file: t.file, pos: t.startPos, commitTime: isoUs(t.commitTimeUs), db: q.db, statement: q.query });
+    try {
+      for (let batch = await reader.nextBatch(); batch !== undefined; batch = await reader.nextBatch()) {
+        for (const event of batch) {
+          if (event.header.timestamp > maxTime && event.body.kind !== 'format_description') maxTime = event.header.timestamp;
+          lastFileEnd = { file: event.file, pos: event.end };
+          const t = tracker.push(event);
+          if (t === undefined) continue;
+          const d = matcher.decide({ commitTimeUs: t.commitTimeUs, gtid: t.gtid, file: t.file, startPos: t.startPos, endPos: t.endPos });
+          if (d.verdict === 'kept' && t.gtidText !== undefined && skip.has(t.gtidText)) {
+            skipped.push(planTransaction(t));
+            continue;
           }
-          lastKept.push(planTransaction(t));
-          if (lastKept.length > EDGE) lastKept.shift();
-          if (t.gtid?.flavor === 'mariadb') gtidAfter = (gtidAfter ?? MariadbGtidPosition.EMPTY).advance(t.gtid);
-        } else {
-          stop ??= { file: t.file, pos: t.startPos };
-          lostTx++;
-          lostRows += t.rowCount;
-          if (firstLost.length < EDGE) firstLost.push(planTransaction(t));
+          if (d.verdict === 'kept') {
+            kept++;
+            events += t.events;
+            rows += t.rowCount;
+            if (t.outcome === 'rollback') rolledBack++;
+            if (t.nonTransactional) nonTransactional++;
+            for (const c of t.tables.values()) {
+              if (rewrite !== undefined && !rewrite.has(c.db)) {
+                leftOutRows.set(c.db, (leftOutRows.get(c.db) ?? 0) + c.insert + c.update + c.delete);
+                continue;
+              }
+              addCounts(tables, c);
+            }
+            for (const q of t.queries) {
+              if (rewriter !== undefined) checkRewrittenStatement(rewriter, q, t);
+              if (TEMPORARY_RE.test(q.query)) temporary++;
+              if (ddlSummary(q.query).kind === 'not-ddl') {
+                // DML logged as a statement (binlog_format STATEMENT/MIXED): replayed as the statement it is
+                statementDml++;
+                continue;
+              }
+              ddl.push({ gtid: t.gtidText ?? null, file: t.file, pos: t.startPos, commitTime: isoUs(t.commitTimeUs), db: q.db, statement: q.query });
+            }
+            lastKept.push(planTransaction(t));
+            if (lastKept.length > EDGE) lastKept.shift();
+            if (t.gtid?.flavor === 'mariadb') gtidAfter = (gtidAfter ?? MariadbGtidPosition.EMPTY).advance(t.gtid);
+          } else {
+            stop ??= { file: t.file, pos: t.startPos };
+            lostTx++;
+            lostRows += t.rowCount;
+            if (firstLost.length < EDGE) firstLost.push(planTransaction(t));
+          }
         }
+        if (options.onProgress !== undefined) options.onProgress(doneBefore + Math.min(f.size, lastFileEnd.pos), total);
       }
-      if (options.onProgress !== undefined) options.onProgress(doneBefore + Math.min(f.size, lastFileEnd.pos), total);
+    } finally {
+      await reader.return(); // a validation error thrown mid-file releases the file handle too
     }
     doneBefore += f.size;
   }
@@ -325,6 +356,14 @@ export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
   if (nonTransactional > 0) {
     warnings.push(`${nonTransactional} replayed transaction(s) changed non-transactional tables (Aria/MyISAM): they are applied as logged, but a failure part-way cannot be rolled back for those tables`);
   }
+  if (rewrite !== undefined) {
+    const restored = [...rewrite].map(([f, t]) => `${f} as ${t}`).join(', ');
+    const others = coords.databases.filter((d) => !rewrite.has(d));
+    warnings.push(
+      `--rewrite-db: only ${restored} ${rewrite.size === 1 ? 'is' : 'are'} restored${others.length > 0 ? ` (not ${others.join(', ')})` : ''}; the target's GTID position is not set (a partial restore is not a replica's starting point)` +
+        (leftOutRows.size > 0 ? `; ${[...leftOutRows.values()].reduce((a, b) => a + b, 0)} row change(s) in other databases (${[...leftOutRows.keys()].join(', ')}) are not replayed, also where a transaction spans databases` : ''),
+    );
+  }
   if (target.kind === 'time' && kept === 0 && lastIncluded === undefined) {
     warnings.push('no transaction is replayed and the binlogs do not show when the backup was taken: check that the target is not before the backup');
   }
@@ -351,6 +390,7 @@ export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
     replay: {
       start,
       stop,
+      end: lastFileEnd,
       transactions: kept,
       rolledBack,
       events,
@@ -366,6 +406,7 @@ export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
     },
     warnings,
     estimate: estimate(source.dump.endsWith('.gz') ? dumpSize * 4 : dumpSize, kept, rows),
+    ...(rewrite === undefined ? {} : { rewriteDb: [...rewrite].map(([from, to]) => ({ from, to })) }),
   };
   const digest = createHash('sha256').update(JSON.stringify(body)).digest('hex');
   return { ...body, createdAt: new Date().toISOString(), digest };
@@ -540,3 +581,40 @@ function estimate(dumpBytes: number, transactions: number, rows: number): { seco
   return { seconds, basis: 'dump SQL at ~15 MB/s (a .gz counted as 4× its size), replay at ~2,400 transactions/s or ~10,000 row changes/s, whichever is slower (measured on a 2-core VM)' };
 }
 
+
+/** --rewrite-db: every FROM is a database of the backup, no TO is one (it would be two databases at once). */
+function checkRewrite(rewrite: ReadonlyMap<string, string>, databases: readonly string[], dump: string): void {
+  for (const [from, to] of rewrite) {
+    if (!databases.includes(from)) {
+      throw new PitrError(ERROR_CODES.PLAN, `--rewrite-db ${from}:${to}: the backup ${dump} has no database ${from} (it has ${databases.length === 0 ? 'no database named in it' : databases.join(', ')})`, {
+        hints: ['FROM is the database as the backup names it; TO the new name on the target'],
+      });
+    }
+    if (databases.includes(to)) {
+      throw new PitrError(ERROR_CODES.PLAN, `--rewrite-db ${from}:${to}: ${to} is itself a database of the backup, so statements naming it could not be told apart`, {
+        hints: ['choose a new name that the backup does not use, e.g. ' + `${from}_restored`],
+      });
+    }
+  }
+}
+
+/**
+ * --rewrite-db: a statement in the range that the applier would refuse (it names a renamed database
+ * together with another database of the backup, or runs in a database that is not restored) fails
+ * the plan, before anything is written.
+ */
+function checkRewrittenStatement(rewriter: DbRewrite, q: { readonly query: string; readonly db: string }, t: Transaction): void {
+  const r = rewriter.statement(Buffer.from(q.query, 'utf8'));
+  const mapped = rewriter.db(q.db) !== undefined;
+  if (!mapped && !r.touched) return;
+  const problem =
+    r.foreign.length > 0
+      ? `it also names ${r.foreign.join(', ')}, which is not restored`
+      : !mapped && q.db !== '' && !/^\s*(?:create|drop|alter)\s+(?:database|schema)\b/i.test(q.query)
+        ? `it runs in database ${q.db}, which is not restored, and names a renamed one`
+        : undefined;
+  if (problem === undefined) return;
+  throw new PitrError(ERROR_CODES.PLAN, `--rewrite-db cannot replay the statement of transaction ${t.gtidText ?? '(no GTID)'} at ${t.file}:${t.startPos}: ${problem}`, {
+    hints: [`statement: ${q.query.replace(/\s+/g, ' ').slice(0, 300)}`, 'rename that database too (--rewrite-db a:a2,b:b2), or restore the whole backup onto a spare server'],
+  });
+}

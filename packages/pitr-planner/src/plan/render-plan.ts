@@ -15,6 +15,7 @@ export function renderPlan(plan: Plan): string {
   out.push(`  target     ${plan.target.description}`);
   out.push(`  backup     ${b.id === null ? 'dump' : `repository backup ${b.id},`} ${b.path} (${mb(b.size)}${b.serverVersion === null ? '' : `, server ${b.serverVersion}`})`);
   out.push(`             databases: ${b.databases.length === 0 ? '(none named)' : b.databases.join(', ')}`);
+  if (plan.rewriteDb !== undefined) out.push(`             restored only: ${plan.rewriteDb.map((x) => `${x.from} → ${x.to}`).join(', ')} (--rewrite-db)`);
   out.push(`             position ${b.binlogFile}:${b.binlogPos}${b.gtid === null ? '' : `, GTID ${b.gtid}`}`);
   if (b.lastIncludedCommitTime !== null) out.push(`             contains transactions committed up to ${b.lastIncludedCommitTime}`);
   const bytes = plan.binlogs.reduce((n, f) => n + f.size, 0);

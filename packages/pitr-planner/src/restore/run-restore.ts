@@ -18,6 +18,7 @@ import {
   type ApplyConnection,
   type BinlogEvent,
   BinlogApplier,
+  DbRewrite,
   GroupReplayFailed,
   DeferredTriggers,
   ERROR_CODES,
@@ -102,12 +103,13 @@ export async function runRestore(options: RunRestoreOptions): Promise<RestoreRes
   const t0 = performance.now();
   const warn = options.onWarning ?? ((): void => undefined);
   const progress = options.onProgress ?? ((): void => undefined);
+  const rewrite = plan.rewriteDb === undefined ? undefined : new DbRewrite(new Map(plan.rewriteDb.map((x) => [x.from, x.to])), plan.backup.databases);
   const conn = await openApplyConnection(options.to, options.env);
   try {
     progress({ phase: 'check', done: 0, total: 0, transactions: 0 });
     const skipFull = options.skipFull === true;
     const resume = options.resume === true;
-    const { writesToTargetBinlog, busy } = await checkTarget(conn, plan, options.force === true || skipFull || resume);
+    const { writesToTargetBinlog, busy } = await checkTarget(conn, plan, options.force === true || skipFull || resume, rewrite);
     const mark = resume ? await readWatermark(conn, plan) : undefined;
 
     // 0. --force: back up what is about to be overwritten, then start from nothing
@@ -134,8 +136,8 @@ export async function runRestore(options: RunRestoreOptions): Promise<RestoreRes
     const triggers = new DeferredTriggers();
     const tLoad = performance.now();
     // --resume: the dump is loaded; its triggers (deferred, not yet created) are collected again
-    const statementsLoaded = skipFull ? 0 : await loadDump(conn, plan, triggers, progress, resume);
-    if (skipFull) await takeDownTriggers(conn, plan, triggers);
+    const statementsLoaded = skipFull ? 0 : await loadDump(conn, plan, triggers, progress, resume, rewrite);
+    if (skipFull) await takeDownTriggers(conn, restoredDatabases(plan, rewrite), triggers);
     await run(conn, WATERMARK_DDL[0]!, 'creating the resume watermark');
     await run(conn, WATERMARK_DDL[1]!, 'creating the resume watermark');
     const loadMs = performance.now() - tLoad;
@@ -166,7 +168,8 @@ export async function runRestore(options: RunRestoreOptions): Promise<RestoreRes
       if (g.gtid !== undefined && /^\d+-\d+-\d+$/.test(g.gtid)) gtid = (gtid ?? MariadbGtidPosition.EMPTY).advance(parseMariadbGtid(g.gtid));
     };
     const total = plan.binlogs.reduce((n, f) => n + f.size, 0);
-    const stop = plan.replay.stop;
+    // a plan to the end of the binlogs replays what it read, not what was written after it
+    const stop = plan.replay.stop ?? plan.replay.end;
     const warnOnce = new Set<string>();
     const onWarning = (m: string, where: { file: string; pos: number }): void => {
       if (warnOnce.has(m)) return;
@@ -204,7 +207,7 @@ export async function runRestore(options: RunRestoreOptions): Promise<RestoreRes
     if (mark !== undefined) {
       // rebuild what the replay remembers (schema history, triggers) up to the watermark, then go on from it
       const index = plan.binlogs.findIndex((f) => f.name === mark.file);
-      const tracker = new BinlogApplier({ conn, triggers, trackOnly: true, skipGtids });
+      const tracker = new BinlogApplier({ conn, triggers, trackOnly: true, skipGtids, ...(rewrite === undefined ? {} : { rewriteDb: rewrite }) });
       await readRange({ index: 0, pos: plan.replay.start.pos }, history, false, (e) => tracker.apply(e), { file: mark.file, pos: mark.pos });
       from = { index, pos: mark.pos };
       warn(`resuming after ${mark.transactions} applied transactions, at ${mark.file}:${mark.pos}${mark.gtid === '' ? '' : ` (GTID position ${mark.gtid})`}`);
@@ -212,7 +215,7 @@ export async function runRestore(options: RunRestoreOptions): Promise<RestoreRes
     let batched = true;
     const done = stop !== null && mark !== undefined && mark.file === stop.file && mark.pos >= stop.pos;
     for (; !done; ) {
-      const applier = new BinlogApplier({ conn, triggers, onGroup, relaxFloatTables, onWarning: warn, watermark, skipGtids, ...(batched ? { batch: BATCH } : {}) });
+      const applier = new BinlogApplier({ conn, triggers, onGroup, relaxFloatTables, onWarning: warn, watermark, skipGtids, ...(batched ? { batch: BATCH } : {}), ...(rewrite === undefined ? {} : { rewriteDb: rewrite }) });
       try {
         await readRange(from, history, true, (e) => applier.apply(e));
         await applier.finish();
@@ -246,7 +249,8 @@ export async function runRestore(options: RunRestoreOptions): Promise<RestoreRes
     // 4. the GTID position
     progress({ phase: 'gtid', done: 0, total: 0, transactions });
     let gtidPosition: string | null = null;
-    if (gtid !== undefined && !gtid.isEmpty) {
+    // --rewrite-db restores part of the source beside other data: its GTID position would be a lie
+    if (gtid !== undefined && !gtid.isEmpty && rewrite === undefined) {
       const text = gtid.gtids.map(formatMariadbGtid).join(',');
       try {
         await conn.run(`SET GLOBAL gtid_slave_pos = '${text}'`);
@@ -281,7 +285,7 @@ export async function runRestore(options: RunRestoreOptions): Promise<RestoreRes
  * Refuses a target that is not safe to restore onto. Returns whether it writes its own binlog and
  * which of the dump's databases hold tables there (refused unless `allowBusy`).
  */
-async function checkTarget(conn: ApplyConnection, plan: Plan, allowBusy: boolean): Promise<{ writesToTargetBinlog: boolean; busy: string[] }> {
+async function checkTarget(conn: ApplyConnection, plan: Plan, allowBusy: boolean, rewrite: DbRewrite | undefined): Promise<{ writesToTargetBinlog: boolean; busy: string[] }> {
   const [vars] = await conn.rows('SELECT @@global.event_scheduler AS es, @@global.log_bin AS lb');
   const es = String(vars?.['es'] ?? '').toUpperCase();
   if (es === 'ON') {
@@ -289,7 +293,7 @@ async function checkTarget(conn: ApplyConnection, plan: Plan, allowBusy: boolean
       hints: ['start the target with --event-scheduler=OFF (or SET GLOBAL event_scheduler=OFF) for the restore, and turn it on afterwards'],
     });
   }
-  const dbs = plan.backup.databases.filter((d) => !SYSTEM_DATABASES.has(d));
+  const dbs = restoredDatabases(plan, rewrite);
   let busy: string[] = [];
   if (dbs.length > 0) {
     const rows = await conn.rows(`SELECT TABLE_SCHEMA AS db, COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (${dbs.map(quoteString).join(',')}) GROUP BY TABLE_SCHEMA`);
@@ -362,6 +366,12 @@ async function readWatermark(conn: ApplyConnection, plan: Plan): Promise<Waterma
   return mark;
 }
 
+/** The databases the restore writes on the target: the backup's, or with --rewrite-db the new names. */
+function restoredDatabases(plan: Plan, rewrite: DbRewrite | undefined): string[] {
+  if (rewrite !== undefined) return [...rewrite.map.values()];
+  return plan.backup.databases.filter((d) => !SYSTEM_DATABASES.has(d));
+}
+
 function quoteString(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
@@ -375,8 +385,7 @@ function quoteIdent(s: string): string {
  * keeps them (SHOW CREATE TRIGGER: statement, sql_mode, character sets), dropped for the replay and
  * recreated after it through the same model as a full restore, in creation order.
  */
-async function takeDownTriggers(conn: ApplyConnection, plan: Plan, triggers: DeferredTriggers): Promise<void> {
-  const dbs = plan.backup.databases.filter((d) => !SYSTEM_DATABASES.has(d));
+async function takeDownTriggers(conn: ApplyConnection, dbs: readonly string[], triggers: DeferredTriggers): Promise<void> {
   if (dbs.length === 0) return;
   const list = await conn.rows(
     `SELECT TRIGGER_SCHEMA AS db, TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS tbl FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA IN (${dbs.map(quoteString).join(',')}) ORDER BY CREATED, ACTION_ORDER`,
@@ -413,13 +422,26 @@ const SKIP_RE = /^\s*(?:\/\*!\d*\s*)?(?:CHANGE\s+(?:MASTER|REPLICATION\s+SOURCE)
  * TRIGGER statements with their sessions again (a full load defers them, so an interrupted restore
  * never created them).
  */
-async function loadDump(conn: ApplyConnection, plan: Plan, triggers: DeferredTriggers, progress: (p: RestoreProgress) => void, collectOnly = false): Promise<number> {
+async function loadDump(conn: ApplyConnection, plan: Plan, triggers: DeferredTriggers, progress: (p: RestoreProgress) => void, collectOnly: boolean, rewrite: DbRewrite | undefined): Promise<number> {
   let n = 0;
   let currentDb = '';
+  /** --rewrite-db: the dump's own name of the current database. */
+  let sourceDb = '';
   // a .gz dump: positions count uncompressed bytes, so its file size is no measure of progress
   const total = plan.backup.path.endsWith(".gz") ? 0 : plan.backup.size;
   let last = 0;
-  for await (const s of dumpStatements(plan.backup.path)) {
+  for await (const dumped of dumpStatements(plan.backup.path)) {
+    let s: { readonly kind: typeof dumped.kind; readonly bytes: Buffer; readonly db: string | undefined; readonly line: number; readonly offset: number } = dumped;
+    if (rewrite !== undefined) {
+      // only the renamed databases are restored, under their new names
+      if (s.kind === 'use' && s.db !== undefined) sourceDb = s.db;
+      const db = s.kind === 'use' || s.kind === 'create-database' ? s.db : (s.db ?? sourceDb);
+      if (s.kind !== 'set' && db !== undefined && db !== '' && rewrite.db(db) === undefined) continue;
+      if (s.kind !== 'insert' && s.kind !== 'set') {
+        const r = rewrite.statement(s.bytes);
+        if (r.touched) s = { ...s, kind: s.kind, bytes: Buffer.from(r.bytes), db: db === undefined ? undefined : (rewrite.db(db) ?? db) };
+      }
+    }
     if (s.kind === 'use' && s.db !== undefined) currentDb = s.db;
     if (s.kind === 'trigger') {
       const t = DeferredTriggers.triggerStatement(s.bytes, currentDb);
