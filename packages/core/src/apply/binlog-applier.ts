@@ -30,7 +30,8 @@ import type { DbRewrite } from '../sql/rewrite-db.js';
 import { type ApplyConnection, serverErrorOf } from './apply-connection.js';
 import { DeferredTriggers } from './deferred-triggers.js';
 import { contextEventStatement, querySessionStatements, useStatement } from './query-session.js';
-import { type RowStatement, rowStatements } from './row-statements.js';
+import { NetEffect, netEligibleByFacts, netFactsQuery, netIneligibleByMap } from './net-effect.js';
+import { type RowStatement, qualifiedName, rowStatements } from './row-statements.js';
 
 const DATABASE_DDL = /^\s*(?:create|drop|alter)\s+(?:database|schema)\b/i;
 
@@ -69,7 +70,7 @@ export interface BinlogApplierOptions {
    * MySQL groups. A failure inside a merged group rolls it back and throws GroupReplayFailed, so the
    * caller replays from `from` without merging and the failing transaction is named exactly.
    */
-  readonly batch?: { readonly maxTransactions: number; readonly maxBytes: number };
+  readonly batch?: { readonly maxTransactions: number; readonly maxBytes: number; readonly netEffect?: boolean };
   /** Non-fatal findings (e.g. FLOAT values that only match at the dump's 6-digit precision). */
   readonly onWarning?: (message: string) => void;
   /**
@@ -112,6 +113,23 @@ export class GroupReplayFailed extends Error {
 
 type SessionKind = 'unset' | 'literal' | 'query';
 
+/** What failed in a pipelined send: the COMMIT it led with, or its batch (statements or counts). */
+interface SendFailure {
+  readonly stage: 'commit' | 'batch';
+  readonly reason: unknown;
+}
+
+interface InflightSend {
+  /** Resolves (never rejects) when the send is done: undefined, or what failed. */
+  readonly done: Promise<SendFailure | undefined>;
+  /** Source transactions made durable by the COMMIT the send led with. */
+  readonly commits: readonly AppliedGroup[];
+  /** Start of the target transaction that COMMIT ends. */
+  readonly commitFrom: { readonly file: string; readonly pos: number } | undefined;
+  /** Start of the target transaction the batch belongs to. */
+  readonly from: { readonly file: string; readonly pos: number };
+}
+
 export class BinlogApplier {
   private readonly conn: ApplyConnection;
   private readonly triggers: DeferredTriggers;
@@ -129,7 +147,11 @@ export class BinlogApplier {
   /** The statement that caused the current rows (ANNOTATE_ROWS / ROWS_QUERY), for error messages. */
   private annotation: string | undefined;
   private groupStart: { file: string; pos: number } | undefined;
-  private readonly batch: { readonly maxTransactions: number; readonly maxBytes: number } | undefined;
+  private readonly batch: { readonly maxTransactions: number; readonly maxBytes: number; readonly netEffect?: boolean } | undefined;
+  /** Batching: the combined changes of simple tables in the open target transaction (net-effect.ts). */
+  private readonly net: NetEffect | undefined;
+  /** Net effect: which target tables may be combined (asked once per table; forgotten at every DDL). */
+  private readonly netEligible = new Map<string, boolean>();
   private readonly onWarning: ((message: string) => void) | undefined;
   private readonly relaxFloatTables: Set<string>;
   private readonly watermark: ((groups: readonly AppliedGroup[]) => string) | undefined;
@@ -146,6 +168,13 @@ export class BinlogApplier {
   /** Batching: source transactions done in the open target transaction, reported after its COMMIT. */
   private merged: AppliedGroup[] = [];
   private mergedFrom: { file: string; pos: number } | undefined;
+  /**
+   * Batching, pipelined: a merged target transaction whose statements are all sent but whose COMMIT
+   * is not (it goes out once the last batch's counts are verified, ahead of the next batch).
+   */
+  private toCommit: { groups: AppliedGroup[]; from: { file: string; pos: number } } | undefined;
+  /** Batching, pipelined: the send the server is working on while the next batch is rendered. */
+  private inflight: InflightSend | undefined;
   /** Batching: statements not yet sent, and what each must report (-1: nothing to check). */
   private queued: string[] = [];
   private queuedExpect: number[] = [];
@@ -156,6 +185,7 @@ export class BinlogApplier {
     this.triggers = options.triggers;
     this.onGroup = options.onGroup;
     this.batch = options.batch;
+    this.net = options.batch !== undefined && options.batch.netEffect !== false ? new NetEffect() : undefined;
     this.onWarning = options.onWarning;
     this.relaxFloatTables = options.relaxFloatTables ?? new Set();
     this.watermark = options.watermark;
@@ -175,7 +205,7 @@ export class BinlogApplier {
     const body = event.body;
     if (this.skipping !== 'no' && this.skippedEnds(body)) return;
     if (body.kind === 'gtid' && this.skipGtids?.has(body.gtid) === true) {
-      await this.commitMerged(event);
+      await this.settle();
       this.skipping = body.flavor === 'mariadb' && body.standalone ? 'standalone' : 'group';
       return;
     }
@@ -193,12 +223,14 @@ export class BinlogApplier {
         this.groupStart = { file: event.file, pos: event.pos };
         this.annotation = undefined;
         this.merging = this.batch !== undefined && body.flavor === 'mariadb' && body.transactional && !body.standalone && !body.ddl;
-        if (!this.merging) await this.commitMerged(event);
+        if (!this.merging) await this.settle();
         else if (this.mergedFrom === undefined) this.mergedFrom = { file: event.file, pos: event.pos };
         // MariaDB logs no BEGIN query: a GTID event without FL_STANDALONE opens the transaction
         // (mariadb-binlog prints its BEGIN from this event). MySQL logs a BEGIN query event.
         if (body.flavor === 'mariadb' && !body.standalone && !this.inTransaction) {
-          await this.run(event, 'BEGIN');
+          // merged: queued, so it cannot reach the server before the previous transaction's COMMIT
+          if (this.merging) this.enqueue('BEGIN', -1);
+          else await this.run(event, 'BEGIN');
           this.inTransaction = true;
         }
         return;
@@ -259,7 +291,7 @@ export class BinlogApplier {
       await this.rollbackQuietly();
       throw new PitrError(ERROR_CODES.INTERNAL, 'the replay ended inside a transaction (its stop point is not a group boundary); the partial transaction was rolled back');
     }
-    await this.commitMerged(undefined);
+    await this.settle();
     if (this.inTransaction) {
       await this.rollbackQuietly();
       throw new PitrError(ERROR_CODES.INTERNAL, 'the replay ended inside a transaction (its stop point is not a group boundary); the partial transaction was rolled back');
@@ -288,6 +320,8 @@ export class BinlogApplier {
     }
     if (kw === 'savepoint' || kw === 'rollback' || kw === 'release') {
       if (this.merging) {
+        // combined changes stay on their side of a savepoint (ROLLBACK TO must undo exactly what followed it)
+        await this.flushNet();
         this.enqueue(UTF8_DECODER.decode(this.queryBytes(event, text, compressed)), -1);
         return;
       }
@@ -297,7 +331,8 @@ export class BinlogApplier {
     if (kw === 'xa') return this.fail(event, 'XA transactions cannot be replayed yet', ERROR_CODES.BINLOG_UNSUPPORTED);
     // a statement inside a merged transaction (statement-logged DML): replay this stretch unmerged
     if (this.merging) await this.groupFailed(new Error(`a statement-logged query at ${event.file}:${event.pos} inside a merged transaction`));
-    await this.commitMerged(event);
+    await this.settle();
+    this.netEligible.clear(); // DDL may change what makes a table simple
     let bytes = this.queryBytes(event, text, compressed);
     let run = true;
     if (this.rewriteDb !== undefined) {
@@ -356,7 +391,10 @@ export class BinlogApplier {
     if (this.trackOnly) return;
     if (this.targetDb !== undefined && this.rewriteDb!.db(body.table.db) === undefined) return; // another database: not restored
     if (this.session !== 'literal') {
-      for (const s of LITERAL_SESSION_STATEMENTS) await this.run(event, s);
+      for (const s of LITERAL_SESSION_STATEMENTS) {
+        if (this.merging) this.enqueue(s, -1);
+        else await this.run(event, s);
+      }
       this.session = 'literal';
     }
     const fk = (body.flags & NO_FOREIGN_KEY_CHECKS_F) !== 0 ? 0 : 1;
@@ -368,6 +406,12 @@ export class BinlogApplier {
       this.fkChecks = fk;
       this.uniqueChecks = uq;
     }
+    const targetDb = this.targetDb === undefined ? body.table.db : this.targetDb(body.table.db);
+    const name = qualifiedName(targetDb, body.table.table);
+    if (this.merging && this.net !== undefined && (await this.mayCombine(body, targetDb, name)) && this.net.add(body, targetDb, name)) {
+      this.groupRows += body.rows.length;
+      return;
+    }
     let statements: RowStatement[];
     try {
       statements = rowStatements(body, { relaxFloat: this.relaxFloatTables.has(`${body.table.db}.${body.table.table}`), ...(this.targetDb === undefined ? {} : { targetDb: this.targetDb }) });
@@ -375,6 +419,7 @@ export class BinlogApplier {
       return this.fail(event, e instanceof PitrError ? e.message : String(e), e instanceof PitrError ? e.code : ERROR_CODES.INTERNAL, e);
     }
     if (this.merging) {
+      if (this.net?.has(name) === true) for (const st of this.net.flush(name)) this.enqueue(st.sql, st.expectRows);
       for (const st of statements) this.enqueue(st.sql, st.expectRows);
       this.groupRows += body.rows.length;
       if (this.queuedBytes >= this.batch!.maxBytes) await this.sendQueued();
@@ -406,43 +451,122 @@ export class BinlogApplier {
     this.groupRows += body.rows.length;
   }
 
+  /** Queues the combined changes of every table (before anything that must follow them). */
+  private async flushNet(): Promise<void> {
+    if (this.net === undefined || this.net.size === 0) return;
+    for (const st of this.net.flushAll()) {
+      this.enqueue(st.sql, st.expectRows);
+      if (this.queuedBytes >= this.batch!.maxBytes) await this.sendQueued();
+    }
+  }
+
+  /** Whether the rows of this table may be combined (net-effect.ts says which tables are simple). */
+  private async mayCombine(body: RowsBody, targetDb: string, name: string): Promise<boolean> {
+    let ok = this.netEligible.get(name);
+    if (ok === undefined) {
+      ok = netIneligibleByMap(body.table) === undefined && !this.relaxFloatTables.has(`${body.table.db}.${body.table.table}`);
+      if (ok) {
+        // one question to the target per table (it waits for the batch in flight: rare)
+        try {
+          const [facts] = await this.conn.rows(netFactsQuery(targetDb, body.table.table));
+          ok = facts !== undefined && netEligibleByFacts(facts, body.table);
+        } catch {
+          ok = false; // not knowing is no: such a table's changes are applied one by one
+        }
+      }
+      this.netEligible.set(name, ok);
+    }
+    return ok;
+  }
+
   /** Runs the resume watermark for the group ending at `event` (in its transaction, before COMMIT). */
   private async markBefore(event: BinlogEvent, outcome: 'commit' | 'rollback'): Promise<void> {
     if (this.watermark === undefined || this.trackOnly) return;
     await this.run(event, this.watermark([{ gtid: this.groupGtid, file: event.file, endPos: event.end, outcome, rows: this.groupRows }]));
   }
 
-  private enqueue(sql: string, expectRows: number): void {
+  private enqueue(sql: string, expectRows = -1): void {
     this.queued.push(sql);
     this.queuedExpect.push(expectRows);
     this.queuedBytes += sql.length + 1;
   }
 
-  /** Sends the queued statements as one multi-statement query and checks each statement's count. */
+  /**
+   * Sends the queued statements as one multi-statement query WITHOUT waiting for it (pipelining: the
+   * server runs this batch while the next one is decoded and rendered). Waits for the previous send
+   * first and checks its counts, so nothing is ever committed unverified: a merged transaction's
+   * COMMIT is sent only here, after its last batch was checked, ahead of the next batch — and the
+   * next batch only after that COMMIT succeeded.
+   */
   private async sendQueued(): Promise<void> {
-    if (this.queued.length === 0) return;
+    await this.drain();
+    const commit = this.toCommit;
+    this.toCommit = undefined;
+    if (this.queued.length === 0 && commit === undefined) return;
     const sql = this.queued.join(';\n');
     const expect = this.queuedExpect;
     this.queued = [];
     this.queuedExpect = [];
     this.queuedBytes = 0;
-    let counts: number[];
-    try {
-      counts = await this.conn.runMany(sql, expect.length);
-    } catch (e) {
-      return this.groupFailed(e);
-    }
-    for (let i = 0; i < expect.length; i++) {
-      if (expect[i]! >= 0 && counts[i] !== expect[i]) return this.groupFailed(new Error(`statement ${i + 1} of a batch reported ${counts[i]} rows, expected ${expect[i]}`));
-    }
+    const conn = this.conn;
+    const done = (async (): Promise<SendFailure | undefined> => {
+      if (commit !== undefined) {
+        try {
+          await conn.run('COMMIT');
+        } catch (e) {
+          return { stage: 'commit', reason: e };
+        }
+      }
+      if (expect.length === 0) return undefined;
+      let counts: number[];
+      try {
+        counts = await conn.runMany(sql, expect.length);
+      } catch (e) {
+        return { stage: 'batch', reason: e };
+      }
+      for (let i = 0; i < expect.length; i++) {
+        if (expect[i]! >= 0 && counts[i] !== expect[i]) return { stage: 'batch', reason: new Error(`statement ${i + 1} of a batch reported ${counts[i]} rows, expected ${expect[i]}`) };
+      }
+      return undefined;
+    })();
+    this.inflight = {
+      done,
+      commits: commit?.groups ?? [],
+      commitFrom: commit?.from,
+      from: this.mergedFrom ?? commit?.from ?? this.groupStart ?? { file: '?', pos: 0 },
+    };
   }
 
-  /** Rolls the merged target transaction back and hands the replay back to the caller (GroupReplayFailed). */
+  /**
+   * Waits for the send in flight; reports the transactions its COMMIT made durable. A failure rolls
+   * back what is open and throws GroupReplayFailed from the first transaction not committed.
+   */
+  private async drain(): Promise<void> {
+    const send = this.inflight;
+    if (send === undefined) return;
+    this.inflight = undefined;
+    const failure = await send.done;
+    if (failure === undefined || failure.stage === 'batch') await this.report(send.commits);
+    if (failure !== undefined) await this.abort(failure.stage === 'commit' ? send.commitFrom! : send.from, failure.reason);
+  }
+
+  private async report(groups: readonly AppliedGroup[]): Promise<void> {
+    if (this.onGroup !== undefined) for (const g of groups) await this.onGroup(g);
+  }
+
+  /** A merged group failed: roll back and hand the replay back to the caller (GroupReplayFailed). */
   private async groupFailed(reason: unknown): Promise<never> {
-    const from = this.mergedFrom ?? this.groupStart ?? { file: '?', pos: 0 };
+    await this.drain(); // an earlier failure in flight is the one to report
+    return this.abort(this.toCommit?.from ?? this.mergedFrom ?? this.groupStart ?? { file: '?', pos: 0 }, reason);
+  }
+
+  /** Rolls the merged target transaction back and throws GroupReplayFailed from `from`. */
+  private async abort(from: { file: string; pos: number }, reason: unknown): Promise<never> {
+    this.net?.clear();
     await this.rollbackQuietly();
     this.merged = [];
     this.mergedFrom = undefined;
+    this.toCommit = undefined;
     this.queued = [];
     this.queuedExpect = [];
     this.queuedBytes = 0;
@@ -450,31 +574,48 @@ export class BinlogApplier {
     throw new GroupReplayFailed(from, reason);
   }
 
-  /** End of a merged source transaction: commit the target transaction once enough are merged. */
+  /** End of a merged source transaction: close the target transaction once enough are merged. */
   private async endMerged(event: BinlogEvent): Promise<void> {
     this.sourceOpen = false;
     this.merged.push({ gtid: this.groupGtid, file: event.file, endPos: event.end, outcome: 'commit', rows: this.groupRows });
     this.groupGtid = undefined;
     this.groupRows = 0;
     this.annotation = undefined;
-    if (this.merged.length >= this.batch!.maxTransactions) await this.commitMerged(event);
+    if (this.merged.length >= this.batch!.maxTransactions) await this.closeMerged();
   }
 
-  /** Sends what is queued and commits the merged target transaction, then reports its source transactions. */
-  private async commitMerged(_event: BinlogEvent | undefined): Promise<void> {
+  /**
+   * Ends the merged target transaction: its watermark and last statements are sent (not awaited);
+   * its COMMIT follows with the next send (or settle()).
+   */
+  private async closeMerged(): Promise<void> {
+    await this.flushNet();
     if (this.merged.length === 0 && this.queued.length === 0) return;
-    if (this.watermark !== undefined && this.merged.length > 0) this.enqueue(this.watermark(this.merged), -1);
+    if (this.watermark !== undefined && this.merged.length > 0) {
+      // the watermark counts every transaction up to this one: those reported, those whose COMMIT is
+      // in flight or pending, and this target transaction's own
+      this.enqueue(this.watermark([...(this.inflight?.commits ?? []), ...(this.toCommit?.groups ?? []), ...this.merged]));
+    }
     await this.sendQueued();
+    if (this.merged.length > 0 || this.mergedFrom !== undefined) this.toCommit = { groups: this.merged, from: this.mergedFrom ?? this.groupStart ?? { file: '?', pos: 0 } };
+    this.merged = [];
+    this.mergedFrom = undefined;
+    this.inTransaction = false;
+  }
+
+  /** Before anything that is not merged: every merged transaction sent, verified, committed and reported. */
+  private async settle(): Promise<void> {
+    await this.closeMerged();
+    await this.drain();
+    const commit = this.toCommit;
+    if (commit === undefined) return;
+    this.toCommit = undefined;
     try {
       await this.conn.run('COMMIT');
     } catch (e) {
-      return this.groupFailed(e);
+      return this.abort(commit.from, e);
     }
-    this.inTransaction = false;
-    const done = this.merged;
-    this.merged = [];
-    this.mergedFrom = undefined;
-    if (this.onGroup !== undefined) for (const g of done) await this.onGroup(g);
+    await this.report(commit.groups);
   }
 
   private async endGroup(event: BinlogEvent, outcome: 'commit' | 'rollback', wasTransaction = true): Promise<void> {
@@ -517,6 +658,13 @@ export class BinlogApplier {
 
   private async rollbackQuietly(): Promise<void> {
     this.inTransaction = false;
+    // a send in flight must finish first: its later steps would otherwise run after the ROLLBACK
+    const send = this.inflight;
+    this.inflight = undefined;
+    if (send !== undefined) {
+      const failure = await send.done;
+      if (failure === undefined || failure.stage === 'batch') await this.report(send.commits).catch(() => undefined);
+    }
     try {
       await this.conn.run('ROLLBACK');
     } catch {

@@ -67,7 +67,7 @@ export function qualifiedName(db: string, table: string): string {
 }
 
 /** Per table map: which columns may be written, and their quoted names. Cached per TableMapBody. */
-interface TablePlan {
+export interface TablePlan {
   readonly name: string;
   readonly writable: readonly boolean[];
   readonly quoted: readonly string[];
@@ -75,7 +75,8 @@ interface TablePlan {
 
 const plans = new WeakMap<TableMapBody, Map<string, TablePlan>>();
 
-function tablePlan(table: TableMapBody, db: string): TablePlan {
+/** Internal to apply/: which columns are written and their quoted names (net-effect.ts). */
+export function tablePlan(table: TableMapBody, db: string): TablePlan {
   let byDb = plans.get(table);
   if (byDb === undefined) {
     byDb = new Map();
@@ -168,7 +169,7 @@ function samePresence(a: RowImage, b: RowImage, plan: TablePlan): boolean {
   return true;
 }
 
-function valuesTuple(image: RowImage, cols: readonly number[], columns: readonly ColumnDef[]): string {
+export function valuesTuple(image: RowImage, cols: readonly number[], columns: readonly ColumnDef[]): string {
   let s = '(';
   for (let k = 0; k < cols.length; k++) {
     const i = cols[k]!;
@@ -204,7 +205,7 @@ function setClause(after: RowImage, before: RowImage, plan: TablePlan, columns: 
  * -0 and 0 differ (FLOAT/DOUBLE keep the sign), bytes compare byte by byte, and TIMESTAMP, ENUM and
  * SET values by what they store.
  */
-function sameValue(a: ColumnValue, b: ColumnValue): boolean {
+export function sameValue(a: ColumnValue, b: ColumnValue): boolean {
   if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return Object.is(a, b);
   if (a instanceof Uint8Array) {
     if (!(b instanceof Uint8Array) || a.length !== b.length) return false;
@@ -225,7 +226,7 @@ function sameValue(a: ColumnValue, b: ColumnValue): boolean {
 /** MYSQL_TYPE_TIMESTAMP(2), DATETIME, TIMESTAMP2, DATETIME2: may carry ON UPDATE CURRENT_TIMESTAMP. */
 const TEMPORAL_TYPES = new Set([7, 12, 17, 18]);
 
-function matchClause(image: RowImage, plan: TablePlan, columns: readonly ColumnDef[], relaxFloat: boolean): { where: string; full: boolean; relaxed: string | undefined; byKey: boolean } {
+export function matchClause(image: RowImage, plan: TablePlan, columns: readonly ColumnDef[], relaxFloat: boolean): { where: string; full: boolean; relaxed: string | undefined; byKey: boolean } {
   const parts: string[] = [];
   let relaxedParts: string[] | undefined;
   let full = true;
