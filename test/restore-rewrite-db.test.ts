@@ -133,8 +133,8 @@ describe('restore --rewrite-db: a database beside the original', () => {
     const copyView = await source.query('SELECT * FROM shop_copy.big_orders ORDER BY id');
     expect(copyView).toEqual([{ id: 3, amount: '9.50' }]);
     await source.query('SET @t = NULL; CALL shop_copy.total(@t)');
-    const [{ t }] = await source.query<{ t: string }[]>('SELECT @t AS t');
-    expect(t).toBe('14.50');
+    const [total] = await source.query<{ t: string }[]>('SELECT @t AS t');
+    expect(total!.t).toBe('14.50');
     // the copy's trigger fires into the copy, not into the live shop
     const auditBefore = await source.query('SELECT COUNT(*) AS n FROM shop.audit');
     await source.query('INSERT INTO shop_copy.orders (customer_id, amount) VALUES (1, 2)');

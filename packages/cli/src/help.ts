@@ -20,8 +20,7 @@ export function renderMainHelp(version: string): string {
     ...GLOBAL_OPTIONS.map((o) => optionLines(o)).flat(),
     ...optionLines('version'),
     '',
-    ...wrap(`Not implemented yet (planned, see DESIGN.md): ${COMING_COMMANDS.join(', ')}.`, 0),
-    '',
+    ...(COMING_COMMANDS.length === 0 ? [] : [...wrap(`Not implemented yet (planned, see DESIGN.md): ${COMING_COMMANDS.join(', ')}.`, 0), '']),
     "Run 'pitr <command> --help' for a command's options and examples.",
     ...exitCodeLines(),
   );

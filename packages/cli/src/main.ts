@@ -13,6 +13,7 @@ import { history } from './commands/history.js';
 import { list } from './commands/list.js';
 import { plan } from './commands/plan.js';
 import { restore } from './commands/restore.js';
+import { restoreTable } from './commands/restore-table.js';
 import { undo } from './commands/undo.js';
 import { verify } from './commands/verify.js';
 import { EXIT, EXIT_CODE_BY_ERROR, type ExitCode } from './exit-codes.js';
@@ -38,6 +39,7 @@ const HANDLERS: Record<CommandName, CommandHandler> = {
   find,
   history,
   undo,
+  'restore-table': restoreTable,
 };
 
 /** Runs the CLI with the given argv (without node and script) and returns the exit code. */

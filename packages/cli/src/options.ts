@@ -265,6 +265,22 @@ export const OPTIONS = {
     valueName: 'FILE',
     summary: 'write the SQL to FILE for review; nothing is sent to any server',
   },
+  at: {
+    type: 'string',
+    valueName: 'TARGET',
+    summary: 'the moment: "YYYY-MM-DD HH:MM[:SS]" (in --tz), an ISO time with Z or an offset, gtid:G, pos:FILE:N, or latest',
+    details: ['As a restore target (DESIGN.md): inclusive and transaction-atomic — every transaction committed at or before a time, up to and including gtid:G, ending at or before pos:FILE:N.'],
+  },
+  into: {
+    type: 'string',
+    valueName: 'DB.NEWTABLE',
+    defaultText: 'DB.TABLE__pitr_<yyyymmddhhmmss of the target, UTC>',
+    summary: 'the name of the new table (it must not exist; its database must)',
+  },
+  replace: {
+    type: 'boolean',
+    summary: 'write into the live table itself: rows matching --where now or at the target are set to their state at the target, in one transaction',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -539,11 +555,35 @@ export const COMMANDS = {
       { command: 'pitr undo --from "2026-05-25 14:30" --until "2026-05-25 14:35" --table shop.orders --where "customer_id = 7" --dump backup.sql.gz --binlog-dir ./binlogs --sql-out undo.sql', summary: "revert five minutes of changes to one customer's orders" },
     ],
   },
+  'restore-table': {
+    path: ['restore-table'],
+    summary: 'one table (or the rows a filter selects) as it was at a moment: into a new table, back into the live table, or as SQL',
+    description: [
+      "Builds the table as it was at --at from the backup and the binlogs: its definition from the backup's CREATE TABLE (with later index/option ALTERs), its rows from the backup, and only this table's changes from the binlogs up to the target. The dump is streamed and every other table in it is skipped unread; memory grows with the rows the binlogs changed, not with the table.",
+      'Name the table as it was called AT the target: a table renamed later or earlier is followed through its RENAMEs; a table dropped after the target comes back as it was before the DROP; after a TRUNCATE only the rows written since count. A table created after the backup comes from its CREATE TABLE in the binlogs.',
+      'Output, one of: --sql-out FILE (reviewable SQL: session settings, CREATE TABLE of the new table, INSERTs; nothing connects anywhere); --to URL (the new table DB.TABLE__pitr_<yyyymmddhhmmss> or --into DB.NEWTABLE, refused if it exists); --to URL --replace (the live table itself: by primary key, every row that matches --where now or matched it at the target is set to its state at the target — inserted, updated or deleted — in one transaction, with foreign_key_checks=0 so no ON DELETE/UPDATE CASCADE fires on other tables; triggers of the table do fire).',
+      'The copy has no FOREIGN KEY constraints (their names would clash with the original\'s); it says which were left out. --where is evaluated by pitr on each row as it is at the target (see pitr history --help for the syntax); it is never sent to a server.',
+      'Refused, with what to do instead: a change of the table\'s columns between the backup and the target (ALTER … ADD/DROP/MODIFY COLUMN: restore the whole database to a scratch server with pitr restore … --to), binlogs with binlog_row_image=MINIMAL/NOBLOB, --replace on a table without a primary key, a target outside what the backup and binlogs cover.',
+    ],
+    positionals: [{ name: 'table', valueName: 'DB.TABLE', summary: 'the table, as it was called at the target', variadic: false, required: true }],
+    options: ['at', 'where', 'dump', 'binlog-dir', 'repo', 'to', 'into', 'replace', 'sql-out', 'tz', 'json'],
+    optionText: {
+      dump: { summary: 'the backup: a dump (.sql or .sql.gz) with binlog coordinates, taken before the target' },
+      repo: { summary: 'the pitr repository: its oldest completed backup whose binlog file is in --binlog-dir (or its archive) is used' },
+      to: { summary: 'the server to write to: mysql://user[:password]@host[:port]/ or mysql://user@localhost/?socket=PATH (password better in PITR_PASSWORD)' },
+      where: { summary: 'only rows for which EXPR is TRUE at the target (see pitr history --help for the filter syntax)' },
+      tz: { summary: 'time zone of a wall-time --at, and of TIMESTAMP columns in --where (default: the machine zone for --at, UTC for TIMESTAMP columns)' },
+      json: { summary: 'print the result (table, rows, where they came from, last transaction applied, DDL followed) as JSON' },
+    },
+    examples: [
+      { command: 'pitr restore-table shop.orders --at "2026-05-25 14:29" --repo /backups/db1 --to mysql://root@localhost/', summary: 'shop.orders as it was at 14:29, as the new table shop.orders__pitr_20260525122900 (with --tz Europe/Berlin)' },
+      { command: 'pitr restore-table shop.customers --at gtid:0-1-4710 --where "id IN (7, 8)" --dump backup.sql.gz --binlog-dir ./binlogs --sql-out customers.sql', summary: 'two customers as they were just before transaction 0-1-4711, as SQL to review' },
+      { command: 'pitr restore-table shop.orders --at "2026-05-25 14:29" --where "customer_id = 7" --repo /backups/db1 --to mysql://root@db1/ --replace', summary: "put customer 7's orders back as they were at 14:29, in the live table" },
+    ],
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof COMMANDS;
 
 /** Commands in DESIGN.md that are not implemented yet; help says so instead of pretending. */
-export const COMING_COMMANDS: readonly string[] = [
-  'restore-table',
-];
+export const COMING_COMMANDS: readonly string[] = [];

@@ -24,3 +24,8 @@ export type { UndoOptions, UndoResult, UndoDdl } from './undo-sql.js';
 // output helpers (values as pitr prints them everywhere)
 export { rowJson, valueJson, valueText as columnValueText, columnName, isoUtc } from './output/row-values.js';
 export type { JsonValue } from './output/row-values.js';
+
+// pitr restore-table: one table (or some of its rows) as it was at a moment
+export { restoreTable } from './restore-table/restore-table.js';
+export type { RestoreTableOptions, RestoreTableOutput, RestoreTableResult } from './restore-table/restore-table.js';
+export type { ReplaceCounts } from './restore-table/replace-rows.js';
