@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { parseTarget } from '@pitr/core';
 import { buildPlan, runRestore } from '@pitr/pitr-planner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -295,6 +296,21 @@ describe('restore smoke: dump + binlogs → plan → restore to a time', () => {
       const noGtid = await pitr('plan', 'gtid:0-1-999999', ...files());
       expect(noGtid.code).toBe(3);
       expect(noGtid.stderr).toMatch(/not in the binlogs/);
+      // a target before the backup
+      const early = await pitr('plan', '2001-01-01T00:00:00Z', ...files());
+      expect(early.code).toBe(3);
+      expect(early.stderr).toMatch(/before the backup/);
+      // a corrupt gzip dump: refused by the plan, before the target sees anything
+      const gz = gzipSync(readFileSync(dumpPath));
+      gz[Math.floor(gz.length / 2)]! ^= 0xff;
+      const badGz = join(dir, 'corrupt.sql.gz');
+      writeFileSync(badGz, gz);
+      const untouched = await startServer({ binlog: false });
+      targets.push(untouched);
+      const broken = await pitr('restore', 'latest', '--dump', badGz, '--binlog-dir', source.binlogDir, '--to', untouched.url, '--state-dir', join(dir, 'state-gz'));
+      expect(broken.code).toBe(3);
+      expect(broken.stderr).toMatch(/is damaged: incorrect data check/);
+      expect(await untouched.query("SELECT SCHEMA_NAME AS d FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN ('mysql','information_schema','performance_schema','sys','test')")).toEqual([]);
     }, 60_000);
   });
 });

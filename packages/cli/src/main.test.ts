@@ -141,6 +141,7 @@ describe('error reporting', () => {
       IO: 1,
       REPO_LOCKED: 1,
       CONNECTION: 1,
+      DUMP_CORRUPT: 3,
       SCHEMA: 1,
       PLAN: 3,
       TARGET: 1,

@@ -279,12 +279,16 @@ describe('dumpStatements (files)', () => {
     }
   });
 
-  it('turns a missing or corrupt file into PitrError IO', async () => {
+  it('turns a missing file into PitrError IO, a damaged gzip into DUMP_CORRUPT', async () => {
     const drain = async (p: string): Promise<void> => {
       for await (const _ of dumpStatements(p)) void _;
     };
     await expect(drain(join(dir, 'missing.sql'))).rejects.toMatchObject({ code: 'IO' });
     writeFileSync(join(dir, 'bad.sql.gz'), gzipSync('SELECT 1;'.repeat(1000)).subarray(0, 40));
-    await expect(drain(join(dir, 'bad.sql.gz'))).rejects.toMatchObject({ code: 'IO' });
+    await expect(drain(join(dir, 'bad.sql.gz'))).rejects.toMatchObject({ code: 'DUMP_CORRUPT' });
+    const flipped = gzipSync('SELECT 1;'.repeat(1000));
+    flipped[flipped.length - 6]! ^= 0xff; // the CRC32 trailer
+    writeFileSync(join(dir, 'flipped.sql.gz'), flipped);
+    await expect(drain(join(dir, 'flipped.sql.gz'))).rejects.toMatchObject({ code: 'DUMP_CORRUPT' });
   });
 });

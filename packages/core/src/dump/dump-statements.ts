@@ -696,6 +696,13 @@ async function isGzipFile(path: string): Promise<boolean> {
 function ioError(what: string, e: unknown): PitrError {
   if (e instanceof PitrError) return e;
   const msg = e instanceof Error ? e.message : String(e);
+  const zlib = typeof (e as { code?: unknown })?.code === 'string' && (e as { code: string }).code.startsWith('Z_');
+  if (zlib || /unexpected end of file/i.test(msg)) {
+    return new PitrError(ERROR_CODES.DUMP_CORRUPT, `the dump ${what} is damaged: ${msg} (its gzip data fails its check or ends early)`, {
+      hints: ['a repository backup: pitr verify --repo … checks every backup; restore from another one', 'a copied file: copy it again and compare its checksum'],
+      cause: e,
+    });
+  }
   return new PitrError(ERROR_CODES.IO, `cannot read dump ${what}: ${msg}`, {
     hints: ['Check the path and that the file is a complete .sql or .sql.gz dump (a truncated .gz fails here).'],
     cause: e,

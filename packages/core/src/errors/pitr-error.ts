@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   CONNECTION: 'CONNECTION',
   /** Another pitr command holds the repository's writer lock (DESIGN.md "Restore safety"). */
   REPO_LOCKED: 'REPO_LOCKED',
+  /** A dump file is damaged: its gzip stream fails its check or ends early. */
+  DUMP_CORRUPT: 'DUMP_CORRUPT',
   /** A schema source (dump or live server) could not be used. */
   SCHEMA: 'SCHEMA',
   /**

@@ -199,6 +199,12 @@ export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
   checkTargetNotBeforeBackup(target, coords, gtidStart);
 
   const lastIncluded = await lastTransactionBefore(files[0]!, coords.binlog.pos, all);
+  if (target.kind === 'time' && lastIncluded !== undefined && (target.exclusive ? lastIncluded >= target.epochUs : lastIncluded > target.epochUs)) {
+    // the backup already holds a transaction committed after the target: it cannot be taken back
+    throw new PitrError(ERROR_CODES.PLAN, `target ${target.utc} is before the backup: ${source.dump} already contains a transaction committed at ${isoUs(lastIncluded)}`, {
+      hints: [chosen === undefined ? 'use an older dump, taken before the target' : 'the repository has no completed backup taken before the target (pitr list shows the restorable windows)'],
+    });
+  }
 
   // Scan the replay range.
   const matcher = new TargetMatcher(target);
