@@ -32,6 +32,7 @@ import {
   dumpCoordinates,
 } from '@pitr/core';
 import type { TableName } from './find-transactions.js';
+import { dumpForeignKeyActions } from './foreign-keys.js';
 import { isoUtc, valueText } from './output/row-values.js';
 import { type GranularSource, type ScanResult, type TransactionRange, scanTransactions } from './scan/scan-transactions.js';
 import type { GroupedTransaction } from './scan/transaction-grouper.js';
@@ -135,6 +136,7 @@ export async function undoSql(options: UndoOptions): Promise<UndoResult> {
   );
   if (statementDml > 0) warn(`${statementDml} statement(s) in the range are DML logged as statements (binlog_format STATEMENT/MIXED): their effect is not in the binlog as rows and is not reverted`);
   if (ddl.length > 0) warn(`${ddl.length} DDL statement(s) in the range are not reverted (listed at the top of the script); changes before a DDL may not apply to the table as it is now`);
+  for (const w of await cascadeWarnings(changes, options.source.dump)) warn(w);
 
   const lines: string[] = [];
   const perTransaction = new Map<GroupedTransaction, number>();
@@ -154,6 +156,64 @@ export async function undoSql(options: UndoOptions): Promise<UndoResult> {
   const transactions = [...perTransaction].map(([t, k]) => ({ gtid: t.gtidText ?? null, file: t.file, pos: t.startPos, commitTime: isoUtc(t.commitTimeUs), changes: k }));
   const sql = script(lines, n, transactions, ddl, warnings, options, scan);
   return { sql, statements: n, transactions, ddl, warnings, scan };
+}
+
+const MAX_KEYS_SHOWN = 50;
+
+/**
+ * Reverted parent DELETEs whose children went with them (ON DELETE CASCADE / SET NULL, not logged):
+ * one warning per foreign key, with the restore-table command that brings the children back as they
+ * were just before the first of those DELETEs.
+ */
+async function cascadeWarnings(changes: readonly Change[], dump: string): Promise<string[]> {
+  const deletes = new Map<string, Change[]>();
+  for (const c of changes) {
+    if (c.body.kind !== 'delete') continue;
+    const key = `${c.body.table.db}.${c.body.table.table}`;
+    const list = deletes.get(key);
+    if (list === undefined) deletes.set(key, [c]);
+    else list.push(c);
+  }
+  if (deletes.size === 0) return [];
+  const out: string[] = [];
+  for (const fk of await dumpForeignKeyActions(dump)) {
+    const list = deletes.get(`${fk.parent.db}.${fk.parent.table}`);
+    if (list === undefined) continue;
+    const columns = list[0]!.body.table.columns;
+    const cols = fk.parent.columns.map((n) => columns.find((c) => c.name === n));
+    const keys = new Set<string>();
+    let literal = true;
+    for (const c of list) {
+      const parts: string[] = [];
+      for (const [i, col] of cols.entries()) {
+        const v = col === undefined ? undefined : c.change.before?.[col.index];
+        const text = filterLiteral(v);
+        if (text === undefined) literal = false;
+        parts.push(`${fk.child.columns[i] ?? '?'} = ${text ?? '?'}`);
+      }
+      keys.add(parts.length === 1 ? parts[0]! : `(${parts.join(' AND ')})`);
+    }
+    const first = list[0]!.t; // changes are in binlog order
+    const child = `${fk.child.db}.${fk.child.table}`;
+    const shown = [...keys].slice(0, MAX_KEYS_SHOWN);
+    const single = fk.child.columns.length === 1 && shown.every((k) => k.startsWith(`${fk.child.columns[0]} = `));
+    const where = single ? `${fk.child.columns[0]} IN (${shown.map((k) => k.slice(fk.child.columns[0]!.length + 3)).join(', ')})` : shown.join(' OR ');
+    const how = literal
+      ? `pitr restore-table ${child} --at pos:${first.file}:${first.startPos} --where "${where.replace(/"/g, '\\"')}" <this source> --to URL --replace${keys.size > MAX_KEYS_SHOWN ? ` (the first ${MAX_KEYS_SHOWN} of ${keys.size} keys; repeat for the others)` : ''}`
+      : `pitr restore-table ${child} --at pos:${first.file}:${first.startPos} --where "<${fk.child.columns.join(', ')} of the deleted ${fk.parent.db}.${fk.parent.table} rows>" <this source> --to URL --replace`;
+    out.push(
+      `this script puts back ${list.length} deleted row(s) of ${fk.parent.db}.${fk.parent.table}, but the ${child} rows that FOREIGN KEY ${fk.name} (ON DELETE ${fk.onDelete}) ${fk.onDelete === 'CASCADE' ? 'deleted' : 'set to NULL'} with them are not in the binlog and are not restored by it (nor what their own foreign keys did). After running it, bring them back as they were just before the first of those DELETEs: ${how}`,
+    );
+  }
+  return out;
+}
+
+/** A value as a literal of a --where filter (numbers and text only), or undefined. */
+function filterLiteral(v: unknown): string | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+  return undefined;
 }
 
 /** The reverting statement of one row change (without `;`), or undefined when there is nothing to revert. */
