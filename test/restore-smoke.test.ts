@@ -249,6 +249,12 @@ describe('restore smoke: dump + binlogs → plan → restore to a time', () => {
       const plan = await pitr('plan', 'latest', ...files(), '--skip-gtid', bad);
       expect(plan.stdout).toMatch(/transactions left out \(--skip-gtid\):\n.*\n\s+DELETE FROM shop\.orders/);
       expect(plan.stdout).toMatch(/a state the source never had/);
+      expect(plan.stdout).not.toMatch(/change rows that a left-out transaction changed/);
+      // leaving out an INSERT whose rows a later DELETE removes: the plan names the later transaction
+      const inserts = (await pitr('find', ...files(), '--table', 'shop.orders', '--op', 'insert', '--json')).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { gtid: string }).gtid);
+      const overlapping = await pitr('plan', 'latest', ...files(), '--skip-gtid', inserts[0]!);
+      expect(overlapping.code).toBe(0);
+      expect(overlapping.stdout).toMatch(new RegExp(`1 later transaction\\(s\\) change rows that a left-out transaction changed: ${bad.replace(/-/g, '\\-')} \\(shop\\.orders; changed by ${inserts[0]!.replace(/-/g, '\\-')}\\)`));
       const server = await startServer({ binlog: false });
       targets.push(server);
       const r = await pitr('restore', 'latest', ...files(), '--skip-gtid', `gtid:${bad}`, '--to', server.url, '--state-dir', join(dir, 'state'));

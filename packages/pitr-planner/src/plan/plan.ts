@@ -14,6 +14,11 @@ import { join } from 'node:path';
 import {
   type DumpCoordinates,
   DbRewrite,
+  type ColumnValue,
+  type RowImage,
+  type RowsBody,
+  SchemaHistory,
+  schemaFromDump,
   ERROR_CODES,
   MariadbGtidPosition,
   PitrError,
@@ -208,12 +213,16 @@ export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
 
   // Scan the replay range.
   const matcher = new TargetMatcher(target);
-  const tracker = new TransactionTracker(undefined, EDGE);
+  const skip = new Set(options.skipGtids ?? []);
+  // --skip-gtid: rows are kept (and decoded with the backup's definitions, to know primary keys) so
+  // later transactions that touch the rows a skipped one changed can be named
+  const overlap = skip.size > 0 ? new SkipOverlap() : undefined;
+  const schema = overlap === undefined ? undefined : new SchemaHistory(await schemaFromDump(source.dump), { flavor: coords.flavor ?? 'mariadb' });
+  const tracker = new TransactionTracker(overlap === undefined ? undefined : () => true, EDGE);
   const tables = new Map<string, PlanTableCounts & { insert: number; update: number; delete: number }>();
   const ddl: PlanDdl[] = [];
   const lastKept: PlanTransaction[] = [];
   const firstLost: PlanTransaction[] = [];
-  const skip = new Set(options.skipGtids ?? []);
   const skipped: PlanTransaction[] = [];
   let kept = 0;
   let rolledBack = 0;
@@ -235,7 +244,7 @@ export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
 
   for (let i = 0; i < files.length; i++) {
     const f = files[i]!;
-    const reader = readBinlogFile(f.path, i === 0 ? { startPosition: coords.binlog.pos } : {});
+    const reader = readBinlogFile(f.path, { ...(i === 0 ? { startPosition: coords.binlog.pos } : {}), ...(schema === undefined ? {} : { schema }) });
     try {
       for (let batch = await reader.nextBatch(); batch !== undefined; batch = await reader.nextBatch()) {
         for (const event of batch) {
@@ -246,9 +255,11 @@ export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
           const d = matcher.decide({ commitTimeUs: t.commitTimeUs, gtid: t.gtid, file: t.file, startPos: t.startPos, endPos: t.endPos });
           if (d.verdict === 'kept' && t.gtidText !== undefined && skip.has(t.gtidText)) {
             skipped.push(planTransaction(t));
+            overlap?.skip(t);
             continue;
           }
           if (d.verdict === 'kept') {
+            overlap?.check(t);
             kept++;
             events += t.events;
             rows += t.rowCount;
@@ -342,6 +353,13 @@ export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
     throw new PitrError(ERROR_CODES.PLAN, `--skip-gtid ${missing.join(', ')}: not among the transactions this restore replays (${coords.binlog.file}:${coords.binlog.pos} up to the target)`, {
       hints: ['the plan lists the transactions around the target; pitr binlog decode --json shows every GTID'],
     });
+  }
+  if (overlap !== undefined && overlap.conflicts.length > 0) {
+    const shown = overlap.conflicts.slice(0, EDGE).map((c) => `${c.gtid} (${c.tables.join(', ')}; changed by ${c.skipped.join(', ')})`);
+    warnings.push(
+      `${overlap.conflicts.length} later transaction(s) change rows that a left-out transaction changed: ${shown.join('; ')}${overlap.conflicts.length > EDGE ? '; …' : ''}. ` +
+        'Their before images assume the left-out change: the restore stops with a divergence error on them, or (an insert of a row the left-out transaction deleted) builds a state the source never had',
+    );
   }
   if (skipped.length > 0) {
     warnings.push(
@@ -623,4 +641,56 @@ function checkRewrittenStatement(rewriter: DbRewrite, q: { readonly query: strin
   throw new PitrError(ERROR_CODES.PLAN, `--rewrite-db cannot replay the statement of transaction ${t.gtidText ?? '(no GTID)'} at ${t.file}:${t.startPos}: ${problem}`, {
     hints: [`statement: ${q.query.replace(/\s+/g, ' ').slice(0, 300)}`, 'rename that database too (--rewrite-db a:a2,b:b2), or restore the whole backup onto a spare server'],
   });
+}
+
+/**
+ * --skip-gtid: which later transactions touch rows the left-out ones changed (a row = its table and
+ * primary key, or its whole image without one).
+ */
+class SkipOverlap {
+  private readonly changed = new Map<string, string>();
+  readonly conflicts: { gtid: string; tables: string[]; skipped: string[] }[] = [];
+
+  skip(t: Transaction): void {
+    for (const body of t.rowEvents) {
+      for (const r of body.rows) {
+        if (r.before !== undefined) this.changed.set(rowKey(body, r.before), t.gtidText ?? `${t.file}:${t.startPos}`);
+        if (r.after !== undefined) this.changed.set(rowKey(body, r.after), t.gtidText ?? `${t.file}:${t.startPos}`);
+      }
+    }
+  }
+
+  check(t: Transaction): void {
+    if (this.changed.size === 0) return;
+    const tables = new Set<string>();
+    const by = new Set<string>();
+    for (const body of t.rowEvents) {
+      for (const r of body.rows) {
+        for (const img of [r.before, r.after]) {
+          if (img === undefined) continue;
+          const g = this.changed.get(rowKey(body, img));
+          if (g === undefined) continue;
+          tables.add(`${body.table.db}.${body.table.table}`);
+          by.add(g);
+        }
+      }
+    }
+    if (tables.size > 0) this.conflicts.push({ gtid: t.gtidText ?? `${t.file}:${t.startPos}`, tables: [...tables], skipped: [...by] });
+  }
+}
+
+function rowKey(body: RowsBody, image: RowImage): string {
+  const cols = body.table.columns;
+  const key = cols.some((c) => c.primaryKey) ? cols.filter((c) => c.primaryKey) : cols;
+  let s = `${body.table.db}.${body.table.table}`;
+  for (const c of key) s += `|${valueKey(image[c.index])}`;
+  return s;
+}
+
+function valueKey(v: ColumnValue | undefined): string {
+  if (v === undefined) return '?';
+  if (v === null) return 'NULL';
+  if (v instanceof Uint8Array) return `x${Buffer.from(v).toString('hex')}`;
+  if (typeof v === 'object') return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+  return `${typeof v}:${String(v)}`;
 }
