@@ -178,7 +178,7 @@ async function cascadeWarnings(changes: readonly Change[], dump: string): Promis
   const out: string[] = [];
   for (const fk of await dumpForeignKeyActions(dump)) {
     const list = deletes.get(`${fk.parent.db}.${fk.parent.table}`);
-    if (list === undefined) continue;
+    if (list === undefined || fk.onDelete === undefined) continue;
     const columns = list[0]!.body.table.columns;
     const cols = fk.parent.columns.map((n) => columns.find((c) => c.name === n));
     const keys = new Set<string>();

@@ -163,6 +163,8 @@ export class BinlogApplier {
   private skipping: 'no' | 'standalone' | 'group' = 'no';
   /** Batching: is the current source transaction merged into the open target transaction? */
   private merging = false;
+  /** Batching: the current source transaction has queued statements of its own (BEGIN aside). */
+  private sourceQueued = false;
   /** Between a group's GTID event and its end (the target transaction may stay open longer when merging). */
   private sourceOpen = false;
   /** Batching: source transactions done in the open target transaction, reported after its COMMIT. */
@@ -233,6 +235,7 @@ export class BinlogApplier {
           else await this.run(event, 'BEGIN');
           this.inTransaction = true;
         }
+        this.sourceQueued = false;
         return;
       case 'query':
         return this.query(event, body.query, body.db, body.statusVars, body.compressed);
@@ -329,8 +332,13 @@ export class BinlogApplier {
       return;
     }
     if (kw === 'xa') return this.fail(event, 'XA transactions cannot be replayed yet', ERROR_CODES.BINLOG_UNSUPPORTED);
-    // a statement inside a merged transaction (statement-logged DML): replay this stretch unmerged
-    if (this.merging) await this.groupFailed(new Error(`a statement-logged query at ${event.file}:${event.pos} inside a merged transaction`));
+    // a statement inside a merged transaction (statement-logged DML): when it is the transaction's
+    // first change, the merged transactions before it are committed and this one runs unmerged;
+    // after changes of its own, the stretch is replayed again unmerged (GroupReplayFailed)
+    if (this.merging) {
+      if (this.sourceQueued) await this.groupFailed(new Error(`a statement-logged query at ${event.file}:${event.pos} inside a merged transaction`));
+      await this.unmergeCurrent(event);
+    }
     await this.settle();
     this.netEligible.clear(); // DDL may change what makes a table simple
     let bytes = this.queryBytes(event, text, compressed);
@@ -486,6 +494,7 @@ export class BinlogApplier {
   }
 
   private enqueue(sql: string, expectRows = -1): void {
+    this.sourceQueued = true;
     this.queued.push(sql);
     this.queuedExpect.push(expectRows);
     this.queuedBytes += sql.length + 1;
@@ -601,6 +610,18 @@ export class BinlogApplier {
     this.merged = [];
     this.mergedFrom = undefined;
     this.inTransaction = false;
+  }
+
+  /**
+   * The current source transaction, merged so far without any change of its own, is taken out of
+   * the merge: the transactions merged before it are committed, and it goes on unmerged.
+   */
+  private async unmergeCurrent(event: BinlogEvent): Promise<void> {
+    // its queued BEGIN (when it opened the target transaction) goes out with the others: harmless
+    await this.settle();
+    this.merging = false;
+    await this.run(event, 'BEGIN');
+    this.inTransaction = true;
   }
 
   /** Before anything that is not merged: every merged transaction sent, verified, committed and reported. */
