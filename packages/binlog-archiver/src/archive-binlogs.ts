@@ -3,12 +3,27 @@
  * protocol, byte for byte, and keeps the timeline's manifest.
  *
  * One run: connect and check the source (binlog on, credentials, REPLICATION SLAVE through a probe
- * dump) before anything is written → lock the repository → pick the timeline (timeline.ts) →
- * recover what a previous run left (recoverTimeline) → dump from where the archive ends → write
- * each event at its offset in a plain file named as the server names it → when the server ends a
- * file (ROTATE/STOP), compress it with its SHA-256 and manifest entry (close-archived-file.ts) →
- * at the server's current end (or, with `follow`, when stopped) record the file still being
- * written as the manifest's open entry.
+ * dump, no registered replica with our server id) before anything is written → lock the
+ * repository → pick the timeline (timeline.ts) → recover what a previous run left → compare the
+ * server's history with the archive (server-history.ts: continue, record a gap, or start a new
+ * timeline and seal the old one) → dump from where the archive ends → write each event at its
+ * offset in a plain file named as the server names it → when the server ends a file
+ * (ROTATE/STOP), compress it with its SHA-256 and manifest entry (close-archived-file.ts) → at the
+ * server's current end (or, with `follow`, when stopped) record the file still being written as
+ * the manifest's open entry.
+ *
+ * --follow. A lost connection (server restart, KILL of the dump thread, network, idle timeout) is
+ * retried with exponential backoff (reconnectDelayMs doubling up to reconnectMaxDelayMs, ±20 %
+ * jitter; reset once a dump streams again), each attempt logged as a warning. Before reconnecting
+ * the open file is synced and recorded; after it, the directory is recovered as after a restart
+ * (the incomplete transaction at its end is cut and fetched again), and the server's history is
+ * compared again (it may have been reset, failed over, or purged meanwhile). Not retried: a server
+ * id clash (the source ended our dump for another replica with our id: retrying would end theirs),
+ * history/format/disk errors. The open file's manifest entry is rewritten soon after a file starts
+ * and every manifestIntervalMs, and always describes complete transactions that are on disk. The
+ * lag (seconds behind the source: 0 when a heartbeat shows we have everything, else now minus the
+ * newest event's time) goes to onInfo every lagLogIntervalMs and to `binlogs/status.json`
+ * (archive-status.ts) at most once a second, with the state and the last error.
  *
  * Byte-exactness. The stream carries each event exactly as in the file, except:
  * - a first, artificial ROTATE (flag LOG_EVENT_ARTIFICIAL_F, log_pos 0) naming the file and
@@ -71,12 +86,17 @@ import type { PitrRepo, RepoLock } from '@pitr/core';
 import { BinlogFileScanner, type BinlogFileStats } from './binlog-file-scanner.js';
 import type { BinlogDumpStream } from './binlog-dump-stream.js';
 import { closeArchivedFile, entryFromStats } from './close-archived-file.js';
-import { compareBinlogNames, withEntry, writeManifest } from '@pitr/core';
+import { compareBinlogNames, readManifest, updateManifest, withEntry } from '@pitr/core';
 import type { ArchiveCompression, BinlogManifest, ManifestFileEntry, TimelineSource } from '@pitr/core';
+import { ArchiveStatusFile, type ArchiveStatusDocument } from './archive-status.js';
 import { OpenBinlogFile } from './open-binlog-file.js';
 import { scanPlainBinlogFile } from './plain-file-scan.js';
-import { ReplicationSource, type BinaryLogFile } from './replication-source.js';
-import { chooseTimeline } from './timeline.js';
+import { ReplicationSource, SERVER_ID_CLASH_HINTS, ServerIdClashError, type BinaryLogFile } from './replication-source.js';
+import { decideServerHistory, type ArchiveEnd, type HistoryDecision } from './server-history.js';
+import { chooseTimeline, listTimelines, sameSource } from './timeline.js';
+
+/** A recorded gap (core's ManifestGap; named through BinlogManifest until core's index exports it). */
+export type ManifestGap = NonNullable<BinlogManifest['gaps']>[number];
 
 const STOP_EVENT = 3;
 const ROTATE_EVENT = 4;
@@ -87,6 +107,8 @@ const MARIADB_START_ENCRYPTION_EVENT = 164;
 const LOG_EVENT_BINLOG_IN_USE_F = 0x1;
 const LOG_EVENT_ARTIFICIAL_F = 0x20;
 const EVENT_HEADER_LENGTH = 19;
+/** While catching up, received events are written once this much is pending (or when the queue is empty). */
+const FLUSH_BYTES = 1 << 20;
 
 export interface ArchiveBinlogsOptions {
   /** mysql://user[:password]@host[:port]/ or mysql://user@localhost/?socket=PATH */
@@ -117,9 +139,22 @@ export interface ArchiveBinlogsOptions {
   readonly heartbeatMs?: number;
   /** Wait this long for another writer's repository lock (default 0: fail at once). */
   readonly lockWaitMs?: number;
-  /** With `follow`: how often the open file's manifest entry is rewritten (default 10 s). */
+  /** With `follow`: how often the open file's manifest entry is rewritten (default 5 s; also soon after a file starts). */
   readonly manifestIntervalMs?: number;
+  /** With `follow`: first wait before reconnecting after a lost connection (default 500 ms)… */
+  readonly reconnectDelayMs?: number;
+  /** …doubled per failed attempt up to this (default 30 s); reset once a dump streams again. */
+  readonly reconnectMaxDelayMs?: number;
+  /** With `follow`: how often the lag is reported through onInfo (default 60 s). */
+  readonly lagLogIntervalMs?: number;
+  /** Write `<repo>/binlogs/status.json` for monitoring (default true). */
+  readonly statusFile?: boolean;
+  /** Problems that do not stop the run (gaps, new timelines, lost connections), as found. */
   readonly onWarning?: (message: string) => void;
+  /** What a follower logs: caught up, lag now and then, reconnected. */
+  readonly onInfo?: (message: string) => void;
+  /** The status document after each received batch (what status.json gets, at most once a second). */
+  readonly onStatus?: (status: ArchiveStatusDocument) => void;
   readonly onProgress?: (progress: ArchiveProgress) => void;
   readonly onRepoCreated?: (dir: string) => void;
   readonly onFileClosed?: (entry: ManifestFileEntry) => void;
@@ -132,6 +167,8 @@ export interface ArchiveProgress {
   /** Event bytes received in this run. */
   readonly bytesReceived: number;
   readonly eventsReceived: number;
+  /** Seconds behind the source (0: caught up; null: not known yet). */
+  readonly lagSeconds: number | null;
 }
 
 export interface BinlogPosition {
@@ -160,6 +197,14 @@ export interface ArchiveResult {
   readonly transactionsReceived: number;
   /** What the start of this run cut from the end of the previous run's open file. */
   readonly recovered: { readonly file: string; readonly cutBytes: number; readonly reason: string } | undefined;
+  /** Gaps found and recorded by this run (the server purged binlogs before they were archived). */
+  readonly gaps: readonly ManifestGap[];
+  /** Timelines this run started because the server's history changed (RESET MASTER, failover). */
+  readonly newTimelines: readonly { readonly name: string; readonly reason: string; readonly previous: string }[];
+  /** The timeline the run started in (`timeline` is where it ended). */
+  readonly firstTimeline: string;
+  /** Connections lost and re-established (--follow). */
+  readonly reconnects: number;
   readonly durationMs: number;
   readonly warnings: readonly string[];
   readonly manifest: BinlogManifest;
@@ -181,6 +226,14 @@ interface CurrentFile {
   readonly baseTransactions: number;
 }
 
+/** Accumulated over the timelines and connections of one run. */
+interface RunTotals {
+  bytes: number;
+  events: number;
+  transactions: number;
+  readonly closed: ManifestFileEntry[];
+}
+
 /** Archives the source's binlogs into the repository; see the file comment. */
 export async function archiveBinlogs(options: ArchiveBinlogsOptions): Promise<ArchiveResult> {
   const started = Date.now();
@@ -189,6 +242,7 @@ export async function archiveBinlogs(options: ArchiveBinlogsOptions): Promise<Ar
     warnings.push(m);
     options.onWarning?.(m);
   };
+  const info = (m: string): void => options.onInfo?.(m);
   const compression = options.compression ?? 'gzip';
   if (!COMPRESSIONS.includes(compression)) {
     throw new PitrError(ERROR_CODES.USAGE, `unknown compression '${String(compression)}'`, { hints: ['use gzip, zstd or none'] });
@@ -197,60 +251,145 @@ export async function archiveBinlogs(options: ArchiveBinlogsOptions): Promise<Ar
   if (!Number.isInteger(serverId) || serverId < 1 || serverId > 0xffffffff) {
     throw new PitrError(ERROR_CODES.USAGE, `--server-id ${serverId} is out of range`, { hints: ['a server id is 1 to 4294967295'] });
   }
+  const follow = options.follow === true;
+  const signal = options.signal;
+  const connectOptions = options.env === undefined ? {} : { env: options.env };
 
   // 1. The source, checked before anything is written.
-  const source = await ReplicationSource.connect(options.source, options.env === undefined ? {} : { env: options.env });
+  let source = await ReplicationSource.connect(options.source, connectOptions);
   let lock: RepoLock | undefined;
+  let status: ArchiveStatusFile | undefined;
   try {
-    if (serverId === source.info.serverId) {
-      throw new PitrError(ERROR_CODES.USAGE, `--server-id ${serverId} is the source's own server id`, {
-        hints: ['give the archiver an id no server or replica of this source uses'],
-      });
-    }
-    if (source.info.binlogFormat.toUpperCase() !== 'ROW') {
-      warn(`the source logs with binlog_format=${source.info.binlogFormat}: the archive is complete, but point-in-time restores need ROW events`);
-    }
-    const serverFiles = await source.binaryLogs();
-    const last = serverFiles[serverFiles.length - 1];
-    if (last === undefined) {
-      throw new PitrError(ERROR_CODES.USAGE, `${redactUrl(options.source)} lists no binary logs (SHOW BINARY LOGS is empty)`, {
-        hints: ['check that the server writes a binary log (log_bin)'],
-      });
-    }
-    await source.probeDump(last.name, serverId);
-    const timelineSource: TimelineSource = {
-      flavor: source.info.flavor,
-      serverVersion: source.info.version,
-      serverId: source.info.serverId,
-      ...(source.info.serverUuid === undefined ? {} : { serverUuid: source.info.serverUuid }),
-      binlogBasename: last.name.replace(/\.\d+$/, ''),
-      url: redactUrl(options.source).replace(/:\*\*\*@/, '@'),
-    };
+    const checked = await checkSource(source, serverId, options.source, warn);
+    let serverFiles = checked.serverFiles;
+    let timelineSource = checked.timelineSource;
 
     // 2. The repository, its lock and the timeline.
     const repoCreated = !existsSync(repoLayout(options.repo).markerFile);
     const repo = await initRepo(options.repo);
     if (repoCreated) options.onRepoCreated?.(repo.dir);
     lock = await acquireRepoLock(repo.dir, {
-      command: options.follow === true ? 'archive --follow' : 'archive',
+      command: follow ? 'archive --follow' : 'archive',
       // the archive's own lock: backups (the repository lock) go on while --follow runs
       scope: 'archive',
       waitMs: options.lockWaitMs ?? 0,
       onWarning: warn,
     });
-    const timeline = await chooseTimeline(repo, timelineSource, warn);
-    const run = new ArchiveRun(repo, timeline.dir, timeline.manifest, compression, options, warn);
+    if (options.statusFile !== false) {
+      let statusErrorShown = false;
+      status = new ArchiveStatusFile(
+        repo,
+        { follow, source: timelineSource.url, replicaServerId: serverId },
+        {
+          onError: (e) => {
+            if (!statusErrorShown) warn(`could not write the status file: ${e instanceof Error ? e.message : String(e)}`);
+            statusErrorShown = true;
+          },
+        },
+      );
+    }
+    const totals: RunTotals = { bytes: 0, events: 0, transactions: 0, closed: [] };
+    let timeline = await chooseTimeline(repo, timelineSource, warn);
+    const firstTimeline = timeline;
+    status?.update({ timeline: timeline.name });
+    if (timeline.created) {
+      // Another server than the newest timeline's (a failover, a rebuilt server): that timeline
+      // ends here, its open file closed as it is.
+      const names = await listTimelines(repo);
+      const previous = names[names.indexOf(timeline.name) - 1];
+      const old = previous === undefined ? undefined : await readManifest(repo, previous);
+      if (previous !== undefined && old !== undefined && old.sealed === undefined) {
+        const oldRun = new ArchiveRun(repo, previous, repo.layout.timelineDir(previous), old, compression, options, warn, { bytes: 0, events: 0, transactions: 0, closed: [] }, undefined);
+        await oldRun.recover();
+        await oldRun.seal(`the source is now another server (${timelineSource.flavor} server id ${timelineSource.serverId}${timelineSource.serverUuid === undefined ? '' : ` uuid ${timelineSource.serverUuid}`}): a failover or a rebuilt server`, timeline.name);
+      }
+    }
+    let run = new ArchiveRun(repo, timeline.name, timeline.dir, timeline.manifest, compression, options, warn, totals, status);
+    const gaps: ManifestGap[] = [];
+    const newTimelines: { readonly name: string; readonly reason: string; readonly previous: string }[] = [];
     let recovered: Awaited<ReturnType<ArchiveRun['recover']>>;
-    let start: BinlogPosition | undefined;
+    let from: BinlogPosition | undefined;
+    let reconnects = 0;
+    const backoff = new Backoff(options.reconnectDelayMs ?? 500, options.reconnectMaxDelayMs ?? 30_000);
+
+    /** Seals the current timeline and continues in a new one. */
+    const switchTimeline = async (reason: string, identityChanged: boolean): Promise<void> => {
+      const next = await chooseTimeline(repo, timelineSource, identityChanged ? () => undefined : warn, { newHistory: !identityChanged });
+      warn(`NEW TIMELINE ${next.name}: ${reason}. The archive of ${timeline.name} ends here and is kept as it is; the server's binlogs go to ${next.name}, and restores across the two are not possible`);
+      await run.seal(reason, next.name);
+      newTimelines.push({ name: next.name, reason, previous: timeline.name });
+      timeline = next;
+      status?.update({ timeline: timeline.name });
+      run = new ArchiveRun(repo, timeline.name, timeline.dir, timeline.manifest, compression, options, warn, totals, status);
+      await run.recover();
+    };
+
     try {
       recovered = await run.recover();
-      start = run.startPosition(serverFiles);
-      if (start !== undefined) await run.receive(source, start, serverId);
+      for (;;) {
+        try {
+          let decision = await decideServerHistory(run.archiveEnd(), serverFiles, (f) => source.firstEvents(f, serverId));
+          if (decision.kind === 'new-timeline') {
+            await switchTimeline(decision.reason, false);
+            decision = serverFiles[0] === undefined ? { kind: 'idle' } : { kind: 'start', file: serverFiles[0].name, pos: 4 };
+          }
+          if (decision.kind === 'gap') {
+            warn(decision.message);
+            gaps.push(await run.recordGap(decision));
+          }
+          if (decision.kind === 'start' || decision.kind === 'gap') {
+            const start = { file: decision.file, pos: decision.pos };
+            from ??= start;
+            status?.update({ state: 'catching-up' });
+            await run.receive(source, start, serverId, () => backoff.reset());
+          }
+          if (!follow || signal?.aborted === true) break;
+          throw new PitrError(ERROR_CODES.CONNECTION, decision.kind === 'idle' ? 'the server has no binlog after the archived ones yet' : 'the server ended the binlog stream');
+        } catch (e) {
+          if (!follow || signal?.aborted === true || !isRetryable(e)) throw e;
+          // --follow: the connection was lost (server restart, KILL, network). Keep what is
+          // durable, reconnect with backoff, and continue from the last complete transaction.
+          status?.error(e);
+          status?.update({ state: 'reconnecting' });
+          await run.suspend();
+          let connected = false;
+          let lastError: unknown = e;
+          while (!connected) {
+            const delayMs = backoff.next();
+            warn(`lost the connection to the source (${errorText(lastError)}): reconnecting in ${formatMs(delayMs)} (attempt ${backoff.attempt})`);
+            if (!(await sleep(delayMs, signal))) break;
+            try {
+              await source.close();
+              source = await ReplicationSource.connect(options.source, connectOptions);
+              const again = await checkSource(source, serverId, options.source, () => undefined);
+              serverFiles = again.serverFiles;
+              if (!sameSource(again.timelineSource, timelineSource)) {
+                const before = timelineSource;
+                timelineSource = again.timelineSource;
+                await switchTimeline(`the source is now another server (server id ${again.timelineSource.serverId}, was ${before.serverId}: a failover or a rebuilt server)`, true);
+              }
+              connected = true;
+            } catch (e2) {
+              if (!isRetryable(e2)) throw e2;
+              lastError = e2;
+              status?.error(e2);
+            }
+          }
+          if (!connected) break; // stopped while waiting
+          reconnects++;
+          status?.update({ reconnects });
+          info(`reconnected to the source ${timelineSource.url} (after ${reconnects} lost connection(s))`);
+          const cut = await run.recover();
+          if (cut !== undefined) info(`${cut.file}: ${cut.cutBytes} byte(s) of an incomplete transaction are fetched again`);
+        }
+      }
     } catch (e) {
       await run.abort();
       throw e;
     }
     const summary = await run.finish();
+    status?.update({ state: 'stopped', lagSeconds: follow ? status.document.lagSeconds : 0 });
+    await status?.flush();
     return {
       repoDir: repo.dir,
       repoCreated,
@@ -259,43 +398,262 @@ export async function archiveBinlogs(options: ArchiveBinlogsOptions): Promise<Ar
       timelineDir: timeline.dir,
       source: timelineSource,
       serverId,
-      from: start,
+      from,
       ...summary,
+      closedFiles: totals.closed,
+      bytesReceived: totals.bytes,
+      eventsReceived: totals.events,
+      transactionsReceived: totals.transactions,
       recovered,
+      gaps,
+      newTimelines,
+      firstTimeline: firstTimeline.name,
+      reconnects,
       durationMs: Date.now() - started,
       warnings,
     };
+  } catch (e) {
+    if (status !== undefined) {
+      status.error(e);
+      status.update({ state: 'error' });
+      await status.flush();
+    }
+    throw e;
   } finally {
     await lock?.release().catch(() => undefined);
     await source.close();
   }
 }
 
+/** The source's checks before dumping (also after each reconnect). */
+async function checkSource(
+  source: ReplicationSource,
+  serverId: number,
+  url: string,
+  warn: (m: string) => void,
+): Promise<{ serverFiles: BinaryLogFile[]; timelineSource: TimelineSource }> {
+  if (serverId === source.info.serverId) {
+    throw new PitrError(ERROR_CODES.USAGE, `--server-id ${serverId} is the source's own server id`, {
+      hints: ['give the archiver an id no server or replica of this source uses'],
+    });
+  }
+  const clash = await source.replicasWithServerId(serverId);
+  if (clash.length > 0) {
+    throw new ServerIdClashError(`a replica of ${redactUrl(url)} already uses server id ${serverId} (SHOW SLAVE HOSTS: ${clash.join(', ')}): the source keeps one dump per server id, so the archiver and that replica would end each other's connection`, {
+      hints: SERVER_ID_CLASH_HINTS,
+    });
+  }
+  if (source.info.binlogFormat.toUpperCase() !== 'ROW') {
+    warn(`the source logs with binlog_format=${source.info.binlogFormat}: the archive is complete, but point-in-time restores need ROW events`);
+  }
+  const serverFiles = await source.binaryLogs();
+  const last = serverFiles[serverFiles.length - 1];
+  if (last === undefined) {
+    throw new PitrError(ERROR_CODES.USAGE, `${redactUrl(url)} lists no binary logs (SHOW BINARY LOGS is empty)`, {
+      hints: ['check that the server writes a binary log (log_bin)'],
+    });
+  }
+  await source.probeDump(last.name, serverId);
+  const timelineSource: TimelineSource = {
+    flavor: source.info.flavor,
+    serverVersion: source.info.version,
+    serverId: source.info.serverId,
+    ...(source.info.serverUuid === undefined ? {} : { serverUuid: source.info.serverUuid }),
+    binlogBasename: last.name.replace(/\.\d+$/, ''),
+    url: redactUrl(url).replace(/:\*\*\*@/, '@'),
+  };
+  return { serverFiles, timelineSource };
+}
+
+/** With --follow, a lost connection is retried; anything else (history, format, disk, a server id clash) stops the run. */
+function isRetryable(e: unknown): boolean {
+  return e instanceof PitrError && e.code === ERROR_CODES.CONNECTION && !(e instanceof ServerIdClashError);
+}
+
+/** Exponential backoff: `initialMs`, doubled per attempt up to `maxMs`, with ±20 % jitter. */
+class Backoff {
+  readonly #initialMs: number;
+  readonly #maxMs: number;
+  attempt = 0;
+
+  constructor(initialMs: number, maxMs: number) {
+    this.#initialMs = Math.max(1, initialMs);
+    this.#maxMs = Math.max(this.#initialMs, maxMs);
+  }
+
+  next(): number {
+    const base = Math.min(this.#maxMs, this.#initialMs * 2 ** Math.min(this.attempt, 30));
+    this.attempt++;
+    return Math.round(Math.min(this.#maxMs, base * (0.8 + Math.random() * 0.4)));
+  }
+
+  /** A connection worked: the next loss starts over at the initial delay. */
+  reset(): void {
+    this.attempt = 0;
+  }
+}
+
+/** Waits `ms`; false when `signal` aborted meanwhile. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted === true) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(ok);
+    };
+    const onAbort = (): void => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
 /** The state of one run over one timeline directory. */
 class ArchiveRun {
   readonly #repo: PitrRepo;
+  readonly #timeline: string;
   readonly #dir: string;
   readonly #compression: ArchiveCompression;
   readonly #options: ArchiveBinlogsOptions;
   readonly #warn: (m: string) => void;
+  readonly #totals: RunTotals;
+  readonly #status: ArchiveStatusFile | undefined;
   #manifest: BinlogManifest;
   #current: CurrentFile | undefined;
   /** Closes run one after the other, in the background of the receiving loop. */
   #closing: Promise<void> = Promise.resolve();
   #closeError: unknown = undefined;
-  readonly #closed: ManifestFileEntry[] = [];
   #encryptionWarned = false;
-  #bytes = 0;
-  #events = 0;
-  #transactions = 0;
+  /** Header time of the newest event received (epoch s), and whether the server has nothing newer. */
+  #lastEventTime: number | undefined;
+  #caughtUp = false;
+  /** The open file was started and has no manifest entry yet. */
+  #openUnrecorded = false;
 
-  constructor(repo: PitrRepo, dir: string, manifest: BinlogManifest, compression: ArchiveCompression, options: ArchiveBinlogsOptions, warn: (m: string) => void) {
+  constructor(
+    repo: PitrRepo,
+    timeline: string,
+    dir: string,
+    manifest: BinlogManifest,
+    compression: ArchiveCompression,
+    options: ArchiveBinlogsOptions,
+    warn: (m: string) => void,
+    totals: RunTotals,
+    status: ArchiveStatusFile | undefined,
+  ) {
     this.#repo = repo;
+    this.#timeline = timeline;
     this.#dir = dir;
     this.#manifest = manifest;
     this.#compression = compression;
     this.#options = options;
     this.#warn = warn;
+    this.#totals = totals;
+    this.#status = status;
+  }
+
+  /** Where the archive of this timeline ends (for server-history.ts). */
+  archiveEnd(): ArchiveEnd | undefined {
+    const cur = this.#current;
+    if (cur !== undefined) {
+      const s = cur.scanner.stats;
+      return {
+        name: cur.name,
+        endPos: cur.file.position,
+        state: 'open',
+        createdTime: s.createdTime,
+        serverId: s.serverId,
+        gtidStateAtStart: s.gtidStateAtStart,
+        lastGtid: s.lastGtid ?? this.#lastGtidBefore(cur.name),
+        lastCommitTime: s.lastCommitTimeUs === undefined ? undefined : isoOfUs(s.lastCommitTimeUs),
+      };
+    }
+    const closed = this.#manifest.files.filter((f) => f.state === 'closed');
+    const last = closed[closed.length - 1];
+    if (last === undefined) return undefined;
+    return {
+      name: last.name,
+      endPos: last.endPos,
+      state: 'closed',
+      createdTime: last.createdTime === undefined ? undefined : Date.parse(last.createdTime) / 1000,
+      serverId: last.serverId,
+      gtidStateAtStart: last.gtidStateAtStart,
+      lastGtid: this.#lastGtidBefore(undefined),
+      lastCommitTime: [...closed].reverse().find((f) => f.lastCommitTime !== undefined)?.lastCommitTime,
+    };
+  }
+
+  /** The last GTID of the closed files (before `name`, if given). */
+  #lastGtidBefore(name: string | undefined): string | undefined {
+    const files = this.#manifest.files.filter((f) => f.state === 'closed' && (name === undefined || compareBinlogNames(f.name, name) < 0));
+    return [...files].reverse().find((f) => f.lastGtid !== undefined)?.lastGtid;
+  }
+
+  /**
+   * Records a gap (server-history.ts): the file being received, if any, is closed as it is
+   * (marked incomplete), then the gap goes into the manifest.
+   */
+  async recordGap(decision: Extract<HistoryDecision, { kind: 'gap' }>): Promise<ManifestGap> {
+    const end = this.archiveEnd();
+    const cur = this.#current;
+    if (cur !== undefined) await this.#finishCurrent('next-file', { incomplete: true });
+    await this.#closing;
+    this.#throwCloseError();
+    const gap: ManifestGap = {
+      reason: 'purged-before-archived',
+      from: {
+        file: end?.name ?? decision.file,
+        pos: end?.endPos ?? 4,
+        ...(end?.lastGtid === undefined ? {} : { gtid: end.lastGtid }),
+        ...(end?.lastCommitTime === undefined ? {} : { time: end.lastCommitTime }),
+      },
+      to: {
+        file: decision.file,
+        pos: decision.pos,
+        ...(decision.gtidStateAfter === undefined ? {} : { gtid: decision.gtidStateAfter }),
+        ...(decision.timeAfter === undefined ? {} : { time: decision.timeAfter }),
+      },
+      missingFiles: decision.missingFiles,
+      ...(cur === undefined ? {} : { partialFile: cur.name }),
+      detectedAt: new Date().toISOString(),
+    };
+    await this.#update((m) => ({ ...m, gaps: [...(m.gaps ?? []), gap], updatedAt: new Date().toISOString() }));
+    return gap;
+  }
+
+  /** The server's history went on elsewhere: close what is open as it is and seal the manifest. */
+  async seal(reason: string, successor: string): Promise<void> {
+    if (this.#current !== undefined) await this.#finishCurrent('next-file');
+    await this.#closing;
+    this.#throwCloseError();
+    await this.#update((m) => ({ ...m, sealed: { at: new Date().toISOString(), reason, successor }, updatedAt: new Date().toISOString() }));
+  }
+
+  /** The connection was lost: record and close the open file (recover() opens it again). */
+  async suspend(): Promise<void> {
+    const cur = this.#current;
+    if (cur !== undefined) {
+      if (!cur.scanner.inGroup) await this.#recordOpen().catch(() => undefined);
+      this.#count(cur);
+      this.#current = undefined;
+      await cur.file.close();
+    }
+    await this.#closing;
+    this.#throwCloseError();
+  }
+
+  /** Applies `change` to the manifest on disk (under its lock) and keeps the result. */
+  async #update(change: (m: BinlogManifest) => BinlogManifest): Promise<void> {
+    const next = await updateManifest(this.#repo, this.#timeline, (disk) => change(disk ?? this.#manifest));
+    if (next !== undefined) this.#manifest = next;
   }
 
   /**
@@ -363,41 +721,8 @@ class ArchiveRun {
     return cut;
   }
 
-  /** Where to ask the server to start, or undefined when there is nothing to receive. */
-  startPosition(serverFiles: readonly BinaryLogFile[]): BinlogPosition | undefined {
-    const cur = this.#current;
-    const names = serverFiles.map((f) => f.name);
-    if (cur !== undefined) {
-      const onServer = serverFiles.find((f) => f.name === cur.name);
-      if (onServer === undefined) {
-        throw new PitrError(ERROR_CODES.PLAN, `the server no longer has ${cur.name}, which the archive holds only up to offset ${cur.file.position}`, {
-          hints: [
-            'the rest of that file is lost for point-in-time recovery (a gap); recording gaps is not implemented yet',
-            `the server has ${names[0]} … ${names[names.length - 1]}`,
-          ],
-        });
-      }
-      if (onServer.sizeBytes < cur.file.position) {
-        throw new PitrError(ERROR_CODES.PLAN, `the server's ${cur.name} has ${onServer.sizeBytes} bytes but the archive already holds ${cur.file.position}: the server's binlogs are not the archived history`, {
-          hints: ['this happens after RESET MASTER or when a rebuilt server reuses file names; archiving it as a new timeline is not implemented yet'],
-        });
-      }
-      return { file: cur.name, pos: cur.file.position };
-    }
-    const lastClosed = [...this.#manifest.files].filter((f) => f.state === 'closed').sort((a, b) => compareBinlogNames(a.name, b.name)).pop();
-    if (lastClosed === undefined) return { file: names[0]!, pos: 4 };
-    const next = names.find((n) => compareBinlogNames(n, lastClosed.name) > 0);
-    if (next === undefined) return undefined;
-    if (!isSuccessor(lastClosed.name, next)) {
-      throw new PitrError(ERROR_CODES.PLAN, `the server's binlogs continue with ${next}, but the archive ends with ${lastClosed.name}: the files between were purged before they were archived`, {
-        hints: ['recording gaps is not implemented yet; the transactions in the missing files cannot be restored'],
-      });
-    }
-    return { file: next, pos: 4 };
-  }
-
   /** Receives from `start` until the server's current end (or until stopped with `follow`). */
-  async receive(source: ReplicationSource, start: BinlogPosition, serverId: number): Promise<void> {
+  async receive(source: ReplicationSource, start: BinlogPosition, serverId: number, onStreaming: () => void): Promise<void> {
     const o = this.#options;
     const follow = o.follow === true;
     const stream = await source.openDump({
@@ -412,14 +737,27 @@ class ArchiveRun {
     const checksumLength = source.info.binlogChecksum === 'CRC32' ? 4 : 0;
     const syncIntervalMs = o.syncIntervalMs ?? 1000;
     const syncBytes = o.syncBytes ?? 64 << 20;
-    const manifestIntervalMs = o.manifestIntervalMs ?? 10_000;
+    const manifestIntervalMs = o.manifestIntervalMs ?? 5000;
+    const lagLogIntervalMs = o.lagLogIntervalMs ?? 60_000;
     let lastSyncMs = Date.now();
     let lastManifestMs = Date.now();
+    let lastLagLogMs = Date.now();
+    let streaming = false;
+    let wasCaughtUp = false;
+    this.#caughtUp = false;
     try {
       if (o.signal?.aborted === true) return;
       for (;;) {
         const r = await stream.next();
-        if (r.done === true) break;
+        if (r.done === true) {
+          // the end of a non-blocking dump: everything the server had
+          this.#caughtUp = true;
+          break;
+        }
+        if (!streaming) {
+          streaming = true;
+          onStreaming();
+        }
         for (const ev of r.value) {
           // Most events need no await: a promise per event would cost more than the event's work.
           const pending = this.#event(ev, checksumLength);
@@ -428,27 +766,76 @@ class ArchiveRun {
         this.#throwCloseError();
         const cur = this.#current;
         if (cur !== undefined) {
-          await cur.file.flush();
+          // while catching up, small batches are gathered into larger writes (one await per MiB, not per batch)
+          if (stream.queuedEvents === 0 || cur.file.pendingBytes >= FLUSH_BYTES) await cur.file.flush();
           const now = Date.now();
-          if (
-            !cur.scanner.inGroup &&
-            cur.file.syncedPosition !== cur.file.position &&
-            (stream.queuedEvents === 0 || now - lastSyncMs >= syncIntervalMs || cur.file.position - cur.file.syncedPosition >= syncBytes)
-          ) {
-            await cur.file.sync();
-            lastSyncMs = now;
+          if (!cur.scanner.inGroup && cur.file.syncedPosition !== cur.file.position) {
+            if (stream.queuedEvents === 0) {
+              // caught up with what arrived: durable before anything reports it
+              await cur.file.sync();
+              lastSyncMs = now;
+            } else if (now - lastSyncMs >= syncIntervalMs || cur.file.position - cur.file.syncedPosition >= syncBytes) {
+              // catching up: the disk flushes while the next events arrive
+              await cur.file.syncInBackground();
+              lastSyncMs = now;
+            }
           }
-          if (follow && now - lastManifestMs >= manifestIntervalMs && !cur.scanner.inGroup) {
+          // The open file's manifest entry: soon after the file starts, then every interval.
+          if (follow && !cur.scanner.inGroup && (this.#openUnrecorded || now - lastManifestMs >= manifestIntervalMs)) {
             lastManifestMs = now;
             await this.#recordOpen();
           }
-          o.onProgress?.({ file: cur.name, position: cur.file.position, bytesReceived: this.#bytes, eventsReceived: this.#events });
+          const lag = this.#lagSeconds(now);
+          this.#reportStatus(cur, lag);
+          if (follow && this.#caughtUp && !wasCaughtUp) {
+            wasCaughtUp = true;
+            this.#status?.update({ state: 'following' });
+            o.onInfo?.(`caught up with the source at ${cur.name}:${cur.file.position}; following`);
+          }
+          if (follow && now - lastLagLogMs >= lagLogIntervalMs) {
+            lastLagLogMs = now;
+            o.onInfo?.(`following: ${cur.name}:${cur.file.syncedPosition} archived, lag ${lag ?? '?'} s, ${this.#totals.bytes} bytes received`);
+          }
+          o.onProgress?.({ file: cur.name, position: cur.file.position, bytesReceived: this.#totals.bytes, eventsReceived: this.#totals.events, lagSeconds: lag });
         }
       }
     } finally {
       o.signal?.removeEventListener('abort', onAbort);
       stream.close();
     }
+  }
+
+  /** Seconds behind the source (see ArchiveStatusDocument.lagSeconds). */
+  #lagSeconds(nowMs: number): number | null {
+    if (this.#caughtUp) return 0;
+    if (this.#lastEventTime === undefined) return null;
+    return Math.max(0, Math.floor(nowMs / 1000) - this.#lastEventTime);
+  }
+
+  #reportStatus(cur: CurrentFile, lag: number | null): void {
+    const st = this.#status;
+    if (st === undefined && this.#options.onStatus === undefined) return;
+    const change: Parameters<ArchiveStatusFile['update']>[0] = {
+      lagSeconds: lag,
+      bytesReceived: this.#totals.bytes,
+      eventsReceived: this.#totals.events + cur.scanner.stats.events - cur.baseEvents,
+      transactionsReceived: this.#totals.transactions + cur.scanner.stats.transactions - cur.baseTransactions,
+    };
+    if (cur.file.syncedPosition === cur.file.position) {
+      // what is durable: the stats describe exactly the synced bytes
+      const s = cur.scanner.stats;
+      Object.assign(change, {
+        archived: {
+          file: cur.name,
+          pos: cur.file.syncedPosition,
+          gtid: s.lastGtid ?? this.#lastGtidBefore(cur.name) ?? null,
+          lastEventTime: s.lastEventTime === undefined ? null : new Date(s.lastEventTime * 1000).toISOString(),
+          lastCommitTime: s.lastCommitTimeUs === undefined ? null : isoOfUs(s.lastCommitTimeUs),
+        },
+      });
+    }
+    st?.update(change);
+    if (st !== undefined) this.#options.onStatus?.(st.document);
   }
 
   /** One event of the stream; a promise only when it starts or ends a file. */
@@ -465,14 +852,18 @@ class ArchiveRun {
     if (cur === undefined) {
       throw new BinlogFormatError(`the server sent a ${type} event before naming its file`, { file: '?', offset: 0, eventType: type });
     }
-    if (type === HEARTBEAT_LOG_EVENT || type === HEARTBEAT_LOG_EVENT_V2) return undefined;
+    if (type === HEARTBEAT_LOG_EVENT || type === HEARTBEAT_LOG_EVENT_V2) {
+      // The server has nothing newer than its position in the heartbeat: when that is ours, we are caught up.
+      if (header.logPos === cur.file.position) this.#caughtUp = true;
+      return undefined;
+    }
     if (type === FORMAT_DESCRIPTION_EVENT && header.logPos === 0) {
       // The FDE of a dump that starts inside the file: must be the one the archived file has.
       const before = cur.scanner.stats;
       cur.scanner.useFormatDescription(ev);
       if (before.createdTime !== undefined && (before.createdTime !== header.timestamp || before.serverId !== header.serverId)) {
         throw new PitrError(ERROR_CODES.PLAN, `the server's ${cur.name} is not the archived ${cur.name}: created at ${header.timestamp} by server ${header.serverId}, the archived one at ${before.createdTime} by server ${before.serverId}`, {
-          hints: ['this happens after RESET MASTER or when a rebuilt server reuses file names; archiving it as a new timeline is not implemented yet'],
+          hints: ['the server was reset (RESET MASTER) or rebuilt just now; run pitr archive again: it archives the new history as a new timeline'],
         });
       }
       return undefined;
@@ -490,6 +881,8 @@ class ArchiveRun {
       throw new BinlogFormatError(`the server sent an event after the file's ${cur.scanner.stats.closedBy === 'stop' ? 'STOP' : 'ROTATE'} event`, { file: cur.name, offset: pos, eventType: type });
     }
     cur.scanner.add(ev, pos);
+    this.#caughtUp = false;
+    if (this.#lastEventTime === undefined || header.timestamp > this.#lastEventTime) this.#lastEventTime = header.timestamp;
     if (type === MARIADB_START_ENCRYPTION_EVENT && !this.#encryptionWarned) {
       this.#encryptionWarned = true;
       this.#warn(
@@ -498,7 +891,7 @@ class ArchiveRun {
       );
     }
     cur.file.append(type === FORMAT_DESCRIPTION_EVENT && pos === 4 ? withInUseFlag(ev) : ev);
-    this.#bytes += ev.length;
+    this.#totals.bytes += ev.length;
     if (type === ROTATE_EVENT || type === STOP_EVENT) return this.#finishCurrent(cur.scanner.stats.closedBy ?? 'next-file');
     return undefined;
   }
@@ -522,29 +915,31 @@ class ArchiveRun {
       }
       const file = await OpenBinlogFile.create(this.#dir, name);
       this.#current = { name, file, scanner: new BinlogFileScanner(name, { onWarning: this.#warn }), baseEvents: 0, baseTransactions: 0 };
+      this.#openUnrecorded = true;
     } else if (position !== cur.file.position) {
       throw new PitrError(ERROR_CODES.INTERNAL, `the server continues ${name} at offset ${position}, the archive at ${cur.file.position}`);
     }
   }
 
   /** The current file ended: make it durable and close it in the background. */
-  async #finishCurrent(closedBy: 'rotate' | 'stop' | 'next-file'): Promise<void> {
+  async #finishCurrent(closedBy: 'rotate' | 'stop' | 'next-file', extra?: Partial<ManifestFileEntry>): Promise<void> {
     const cur = this.#current!;
     this.#current = undefined;
+    this.#openUnrecorded = false;
     this.#count(cur);
     await cur.file.close();
     this.#closing = this.#closing.then(async () => {
       if (this.#closeError !== undefined) return;
       try {
-        await this.#closeNow(cur.name, closedBy, cur.scanner.stats);
+        await this.#closeNow(cur.name, closedBy, cur.scanner.stats, extra);
       } catch (e) {
         this.#closeError = e;
       }
     });
   }
 
-  async #closeNow(name: string, closedBy: 'rotate' | 'stop' | 'next-file', stats?: BinlogFileStats): Promise<void> {
-    const entry = await closeArchivedFile({
+  async #closeNow(name: string, closedBy: 'rotate' | 'stop' | 'next-file', stats?: BinlogFileStats, extra?: Partial<ManifestFileEntry>): Promise<void> {
+    const closedEntry = await closeArchivedFile({
       dir: this.#dir,
       name,
       compression: this.#compression,
@@ -553,22 +948,22 @@ class ArchiveRun {
       ...(stats === undefined ? {} : { stats }),
       ...(this.#options.compressionLevel === undefined ? {} : { level: this.#options.compressionLevel }),
     });
-    this.#manifest = withEntry(this.#manifest, entry);
-    await writeManifest(this.#repo, this.#manifest);
+    const entry: ManifestFileEntry = extra === undefined ? closedEntry : { ...closedEntry, ...extra };
+    await this.#update((m) => withEntry(m, entry));
     if (entry.storedAs !== name) {
       await io(`could not remove ${join(this.#dir, name)}`, async () => {
         await unlink(join(this.#dir, name));
         await syncDirectory(this.#dir);
       });
     }
-    this.#closed.push(entry);
+    this.#totals.closed.push(entry);
     this.#options.onFileClosed?.(entry);
   }
 
   #count(cur: CurrentFile): void {
     const s = cur.scanner.stats;
-    this.#events += s.events - cur.baseEvents;
-    this.#transactions += s.transactions - cur.baseTransactions;
+    this.#totals.events += s.events - cur.baseEvents;
+    this.#totals.transactions += s.transactions - cur.baseTransactions;
   }
 
   #throwCloseError(): void {
@@ -580,16 +975,21 @@ class ArchiveRun {
     const cur = this.#current;
     if (cur === undefined) return;
     await cur.file.sync();
-    const entry = entryFromStats(
-      cur.name,
-      cur.scanner.stats,
-      { state: 'open', storedAs: cur.name, compression: 'none', storedBytes: cur.file.syncedPosition },
-      { flavor: this.#manifest.source.flavor, serverVersion: this.#manifest.source.serverVersion, serverId: this.#manifest.source.serverId },
-    );
+    const stats = cur.scanner.stats;
+    const entry: ManifestFileEntry = {
+      ...entryFromStats(
+        cur.name,
+        stats,
+        { state: 'open', storedAs: cur.name, compression: 'none', storedBytes: cur.file.syncedPosition },
+        { flavor: this.#manifest.source.flavor, serverVersion: this.#manifest.source.serverVersion, serverId: this.#manifest.source.serverId },
+      ),
+      // what a restart keeps: up to the last complete transaction
+      endPos: stats.boundaryPos,
+    };
+    this.#openUnrecorded = false;
     const p = this.#closing.then(async () => {
       if (this.#closeError !== undefined) return;
-      this.#manifest = withEntry(this.#manifest, entry);
-      await writeManifest(this.#repo, this.#manifest);
+      await this.#update((m) => withEntry(m, entry));
     });
     this.#closing = p.catch((e: unknown) => {
       this.#closeError ??= e;
@@ -601,11 +1001,7 @@ class ArchiveRun {
   /** Syncs and records the open file, waits for the closes; the end of a run (also after a failure). */
   async finish(): Promise<{
     to: BinlogPosition | undefined;
-    closedFiles: readonly ManifestFileEntry[];
     openFile: ManifestFileEntry | undefined;
-    bytesReceived: number;
-    eventsReceived: number;
-    transactionsReceived: number;
     manifest: BinlogManifest;
   }> {
     const cur = this.#current;
@@ -622,18 +1018,18 @@ class ArchiveRun {
     const lastFile = files[files.length - 1];
     return {
       to: lastFile === undefined ? undefined : { file: lastFile.name, pos: lastFile.endPos },
-      closedFiles: this.#closed,
       openFile,
-      bytesReceived: this.#bytes,
-      eventsReceived: this.#events,
-      transactionsReceived: this.#transactions,
       manifest: this.#manifest,
     };
   }
 
-  /** Best-effort cleanup after a failure: sync what was written, let queued closes finish. */
+  /**
+   * Best-effort cleanup after a failure: sync what was written, record the open file's entry
+   * (what is durable up to its last complete transaction), let queued closes finish.
+   */
   async abort(): Promise<void> {
     const cur = this.#current;
+    if (cur !== undefined && this.#closeError === undefined) await this.#recordOpen().catch(() => undefined);
     this.#current = undefined;
     if (cur !== undefined) await cur.file.close().catch(() => cur.file.abandon());
     await this.#closing.catch(() => undefined);
@@ -653,11 +1049,11 @@ async function io<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** `mariadb-bin.000008` directly follows `mariadb-bin.000007`. */
-function isSuccessor(prev: string, next: string): boolean {
-  const a = /^(.*)\.(\d+)$/.exec(prev);
-  const b = /^(.*)\.(\d+)$/.exec(next);
-  return a !== null && b !== null && a[1] === b[1] && Number(b[2]) === Number(a[2]) + 1;
+/** ISO 8601 UTC of epoch microseconds (µs only when not whole seconds). */
+function isoOfUs(us: bigint): string {
+  const base = new Date(Number(us / 1_000_000n) * 1000).toISOString().slice(0, 19);
+  const frac = us % 1_000_000n;
+  return frac === 0n ? `${base}Z` : `${base}.${frac.toString().padStart(6, '0')}Z`;
 }
 
 /** A copy of a FORMAT_DESCRIPTION_EVENT with LOG_EVENT_BINLOG_IN_USE_F set, as in the server's open file. */

@@ -36,6 +36,8 @@ export interface Mysql2RawConnection {
   resume(): void;
   destroy(): void;
   on(event: 'error', listener: (e: Error) => void): unknown;
+  /** The socket: mysql2's destroy() only half-closes it (end()). */
+  readonly stream?: { destroy(): void };
 }
 
 type StateFn = (packet: Mysql2Packet, connection: Mysql2RawConnection) => StateFn | null;
@@ -212,6 +214,9 @@ export class BinlogDumpStream implements AsyncIterableIterator<readonly Uint8Arr
     this.#stopTimer();
     this.#queue = [];
     this.#connection.destroy();
+    // mysql2's destroy() only ends our side: a dump thread waiting for updates would keep the
+    // socket (and this process) alive until the server writes again. Close it for good.
+    this.#connection.stream?.destroy();
     this.#signal();
   }
 

@@ -3,7 +3,11 @@
 
 // archiving (pitr archive)
 export { archiveBinlogs, defaultReplicaServerId } from './archive-binlogs.js';
-export type { ArchiveBinlogsOptions, ArchiveProgress, ArchiveResult, BinlogPosition } from './archive-binlogs.js';
+export type { ArchiveBinlogsOptions, ArchiveProgress, ArchiveResult, BinlogPosition, ManifestGap } from './archive-binlogs.js';
+
+// monitoring: <repo>/binlogs/status.json
+export { ARCHIVE_STATUS_FILE, ARCHIVE_STATUS_FORMAT, ARCHIVE_STATUS_VERSION } from './archive-status.js';
+export type { ArchiveStatusDocument, ArchiveState } from './archive-status.js';
 
 // the manifest of a timeline (binlogs/<timeline>/manifest.json)
 export {
@@ -20,7 +24,7 @@ export type { ArchiveCompression, BinlogManifest, ManifestFileEntry, TimelineSou
 export { listTimelines } from './timeline.js';
 
 // the replication client (usable on its own: raw events of COM_BINLOG_DUMP)
-export { ReplicationSource } from './replication-source.js';
+export { ReplicationSource, ServerIdClashError } from './replication-source.js';
 export type { SourceServerInfo, BinaryLogFile, ConnectSourceOptions, OpenDumpOptions } from './replication-source.js';
 export { BinlogDumpStream, startBinlogDump, binlogDumpPayload } from './binlog-dump-stream.js';
 export type { BinlogDumpRequest, BinlogDumpStreamOptions } from './binlog-dump-stream.js';

@@ -24,6 +24,9 @@ export class OpenBinlogFile {
   /** Offset up to which bytes are fsynced. */
   #synced: number;
   #pending: Uint8Array[] = [];
+  /** A background fdatasync (syncInBackground) and its failure. */
+  #syncing: Promise<void> | undefined;
+  #syncError: unknown = undefined;
   #pendingBytes = 0;
   #closed = false;
 
@@ -103,6 +106,7 @@ export class OpenBinlogFile {
 
   /** Writes what is queued (not synced). */
   async flush(): Promise<void> {
+    this.#throwSyncError();
     if (this.#pendingBytes === 0) return;
     const chunks = this.#pending;
     const at = this.#written;
@@ -117,9 +121,36 @@ export class OpenBinlogFile {
     this.#written = at + n;
   }
 
+  /**
+   * Writes what is queued and starts an fdatasync without waiting for it (none if one is still
+   * running): while catching up, receiving goes on during the disk's flush instead of stalling.
+   * `syncedPosition` moves when it completes; a failure is thrown by the next flush/sync/close.
+   */
+  async syncInBackground(): Promise<void> {
+    await this.flush();
+    if (this.#syncing !== undefined || this.#synced === this.#written) return;
+    const target = this.#written;
+    this.#syncing = this.#handle.datasync().then(
+      () => {
+        if (target > this.#synced) this.#synced = target;
+        this.#syncing = undefined;
+      },
+      (e: unknown) => {
+        this.#syncError ??= ioError(`could not fsync ${this.path}`, e);
+        this.#syncing = undefined;
+      },
+    );
+  }
+
+  #throwSyncError(): void {
+    if (this.#syncError !== undefined) throw this.#syncError;
+  }
+
   /** Writes what is queued and fsyncs (fdatasync: data and the size, not the times). */
   async sync(): Promise<void> {
     await this.flush();
+    if (this.#syncing !== undefined) await this.#syncing;
+    this.#throwSyncError();
     if (this.#synced === this.#written) return;
     try {
       await this.#handle.datasync();
@@ -144,6 +175,7 @@ export class OpenBinlogFile {
   async abandon(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#syncing?.catch(() => undefined);
     this.#pending = [];
     this.#pendingBytes = 0;
     await this.#handle.close().catch(() => undefined);

@@ -51,3 +51,8 @@ export const ER_ACCESS_DENIED_ERROR = 1045;
 export const ER_DBACCESS_DENIED_ERROR = 1044;
 export const ER_SPECIFIC_ACCESS_DENIED_ERROR = 1227;
 export const ER_MASTER_FATAL_ERROR_READING_BINLOG = 1236;
+/**
+ * MariaDB ER_SLAVE_SAME_ID: a newer dump with our server id replaced ours ("A slave with the same
+ * server_uuid/server_id is already connected"). MySQL reports it as 1236 with a similar text.
+ */
+export const ER_SLAVE_SAME_ID = 4052;

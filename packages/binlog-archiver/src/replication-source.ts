@@ -9,11 +9,13 @@ import { ERROR_CODES, PitrError, flavorOfServerVersion, parseConnectionUrl, reda
 import type { ConnectionOptions, Flavor } from '@pitr/core';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { BinlogDumpStream, startBinlogDump, type Mysql2RawConnection } from './binlog-dump-stream.js';
+import { BinlogFileScanner, type BinlogFileStats } from './binlog-file-scanner.js';
 import {
   BINLOG_DUMP_NON_BLOCK,
   BINLOG_SEND_ANNOTATE_ROWS_EVENT,
   ER_ACCESS_DENIED_ERROR,
   ER_DBACCESS_DENIED_ERROR,
+  ER_SLAVE_SAME_ID,
   ER_SPECIFIC_ACCESS_DENIED_ERROR,
   MARIA_SLAVE_CAPABILITY_GTID,
 } from './replication-protocol.js';
@@ -124,6 +126,49 @@ export class ReplicationSource {
       await stream.next();
     } finally {
       stream.close();
+    }
+  }
+
+  /**
+   * The first events of `file` on the server (FORMAT_DESCRIPTION_EVENT, GTID_LIST /
+   * PREVIOUS_GTIDS): who created it and when, and the GTID state before it. This is how a file
+   * of the server is matched with the archived file of the same name (RESET MASTER, a rebuilt
+   * server) and how the GTID history is chained across files.
+   */
+  async firstEvents(file: string, serverId: number): Promise<BinlogFileStats> {
+    const stream = await this.openDump({ file, position: 4, serverId, nonBlocking: true, idleTimeoutMs: this.#connectTimeoutMs + 10_000 });
+    const scanner = new BinlogFileScanner(file);
+    let pos = 4;
+    try {
+      for (let r = await stream.next(); r.done !== true; r = await stream.next()) {
+        for (const ev of r.value) {
+          const type = ev[4];
+          const logPos = ev.length >= 19 ? new DataView(ev.buffer, ev.byteOffset, ev.length).getUint32(13, true) : 0;
+          // the artificial ROTATE (log_pos 0) and heartbeats are not in the file
+          if (logPos === 0 || type === 27 || type === 41) continue;
+          scanner.add(ev, pos);
+          pos += ev.length;
+          // FDE, then GTID_LIST (MariaDB 163) / PREVIOUS_GTIDS (MySQL 35): all we need
+          if (type === 163 || type === 35 || scanner.stats.events >= 3) return scanner.stats;
+        }
+      }
+      return scanner.stats;
+    } finally {
+      stream.close();
+    }
+  }
+
+  /**
+   * Registered replicas (SHOW SLAVE HOSTS) that use `serverId`: a real replica with our id would
+   * end our dump (and we its). Empty when the list cannot be read (privilege): the dump's own
+   * error still tells.
+   */
+  async replicasWithServerId(serverId: number): Promise<string[]> {
+    try {
+      const [rows] = await this.#query().query<RowDataPacket[]>('SHOW SLAVE HOSTS');
+      return rows.filter((r) => Number(r['Server_id']) === serverId).map((r) => `${String(r['Host'] ?? '?')}:${String(r['Port'] ?? '?')}`);
+    } catch {
+      return [];
     }
   }
 
@@ -249,6 +294,12 @@ export function sourceError(
   const where = redactUrl(url);
   const target = opts.socketPath !== undefined ? `socket ${opts.socketPath}` : `${opts.host ?? '?'}:${opts.port ?? 3306}`;
   const nothing = beforeWriting ? ['nothing was written to the repository'] : ['what was archived before the failure is kept; run pitr archive again to continue'];
+  if (isServerIdClash(errno, message)) {
+    return new ServerIdClashError(`${what}: another replica of ${where} uses the same server id as this archiver, and the server ended our dump in its favour: ${message}`, {
+      cause: e,
+      hints: [...SERVER_ID_CLASH_HINTS, ...nothing],
+    });
+  }
   if (errno === ER_ACCESS_DENIED_ERROR || errno === ER_DBACCESS_DENIED_ERROR) {
     return new PitrError(ERROR_CODES.CONNECTION, `${what}: ${where} refused the user '${opts.user}': ${message}`, {
       cause: e,
@@ -271,6 +322,27 @@ export function sourceError(
     cause: e,
     hints: ['check the server and the connection URL', ...nothing],
   });
+}
+
+/** ER_SLAVE_SAME_ID, or the text MySQL sends with error 1236 when a replica with our id connects. */
+function isServerIdClash(errno: number | undefined, message: string): boolean {
+  return errno === ER_SLAVE_SAME_ID || /same server_uuid\/server_id|same server_id/i.test(message);
+}
+
+export const SERVER_ID_CLASH_HINTS: readonly string[] = [
+  'give the archiver a server id no replica of this source uses: pitr archive --server-id N (SHOW SLAVE HOSTS on the source lists registered replicas)',
+  'two archivers of the same repository on the same host get the same default id: run only one',
+];
+
+/**
+ * Another replica (or archiver) uses our server id: the source keeps one dump per server id and
+ * ended ours. Not retried: reconnecting would end the other replica's dump in turn.
+ */
+export class ServerIdClashError extends PitrError {
+  constructor(message: string, options: { cause?: unknown; hints?: readonly string[] } = {}) {
+    super(ERROR_CODES.CONNECTION, message, options);
+    this.name = 'ServerIdClashError';
+  }
 }
 
 /** Replaces every occurrence of `secret` (a password) in `text` with `***`. */

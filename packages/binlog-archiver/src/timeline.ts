@@ -6,9 +6,10 @@
  *
  * The archiver continues the newest timeline when the source is the same server (flavor, server id,
  * server uuid on MySQL, binlog file prefix), and starts a new timeline otherwise (with a warning),
- * so files of another server that reuse the same names never overwrite archived ones. Detecting a
- * RESET MASTER or a rebuilt server with the same identity is the resume check's job
- * (archive-binlogs.ts) and is not complete yet.
+ * so files of another server that reuse the same names never overwrite archived ones. A RESET
+ * MASTER or a rebuilt server with the same identity is found by comparing the server's files with
+ * the archive (server-history.ts); the archiver then asks for a new timeline here (`newHistory`)
+ * and seals the old one (manifest `sealed`).
  */
 import { mkdir, readdir } from 'node:fs/promises';
 import type { PitrRepo } from '@pitr/core';
@@ -52,13 +53,20 @@ export function sameSource(a: TimelineSource, b: TimelineSource): boolean {
  * The timeline to archive `source` into: the newest one when it is the same server, else a new
  * one (its directory and an empty manifest are created before anything else is written in it).
  */
-export async function chooseTimeline(repo: PitrRepo, source: TimelineSource, onWarning?: (message: string) => void): Promise<ChosenTimeline> {
+export async function chooseTimeline(
+  repo: PitrRepo,
+  source: TimelineSource,
+  onWarning?: (message: string) => void,
+  options: { newHistory?: boolean } = {},
+): Promise<ChosenTimeline> {
   const names = await listTimelines(repo);
   const newest = names[names.length - 1];
   let seq = 1;
-  if (newest !== undefined) {
+  if (newest !== undefined && options.newHistory === true) {
+    seq = Number(TIMELINE_NAME.exec(newest)![1]) + 1;
+  } else if (newest !== undefined) {
     const manifest = await readManifest(repo, newest);
-    if (manifest !== undefined && sameSource(manifest.source, source)) {
+    if (manifest !== undefined && manifest.sealed === undefined && sameSource(manifest.source, source)) {
       return { name: newest, dir: repo.layout.timelineDir(newest), manifest, created: false };
     }
     if (manifest === undefined) {
@@ -67,7 +75,7 @@ export async function chooseTimeline(repo: PitrRepo, source: TimelineSource, onW
       if (m[2] === source.flavor && Number(m[3]) === source.serverId) {
         return { name: newest, dir: repo.layout.timelineDir(newest), manifest: await createManifest(repo, newest, source), created: true };
       }
-    } else {
+    } else if (manifest.sealed === undefined) {
       onWarning?.(
         `the source (${describe(source)}) is not the server of the newest timeline ${newest} (${describe(manifest.source)}): ` +
           'its binlogs go to a new timeline; if this is not a failover or a rebuilt server, check --source',

@@ -49,7 +49,7 @@ export { jsonBinaryToText, formatJsonDouble } from './binlog/json-binary.js';
 export { charsetForCollation, decodeTextForCollation } from './binlog/columns/charsets.js';
 
 // schema sources
-export type { SchemaProvider, TableSchema, SchemaColumn } from './schema/schema-provider.js';
+export type { SchemaProvider, TableSchema, SchemaColumn, ForeignKeySchema } from './schema/schema-provider.js';
 export { applySchema } from './schema/apply-schema.js';
 export { parseCreateTable, parseCreateSequence, parseEnumMembers, IMPLICIT_SYSTEM_VERSIONING_COLUMNS } from './schema/create-table-parser.js';
 export type { ParseCreateTableOptions } from './schema/create-table-parser.js';
@@ -127,5 +127,5 @@ export { TransactionTracker } from './binlog/transaction-tracker.js';
 export type { Transaction, TableCounts, RowOperation } from './binlog/transaction-tracker.js';
 
 // the binlog archive's manifest (written by @pitr/binlog-archiver, read by list/plan/verify/expire)
-export { MANIFEST_FORMAT, MANIFEST_VERSION, MANIFEST_FILE, COMPRESSION_SUFFIX, manifestPath, readManifest, writeManifest, withEntry, compareBinlogNames, validateManifest } from './repo/binlog-manifest.js';
-export type { ArchiveCompression, TimelineSource, ManifestFileEntry, BinlogManifest } from './repo/binlog-manifest.js';
+export { MANIFEST_FORMAT, MANIFEST_VERSION, MANIFEST_FILE, COMPRESSION_SUFFIX, manifestPath, readManifest, writeManifest, withEntry, compareBinlogNames, validateManifest, updateManifest } from './repo/binlog-manifest.js';
+export type { ArchiveCompression, TimelineSource, ManifestFileEntry, BinlogManifest, ManifestGap, ManifestGapEdge } from './repo/binlog-manifest.js';

@@ -3,7 +3,9 @@
  * copies the server's binary logs into the repository over the replication protocol (byte for
  * byte, closed files compressed, a manifest per timeline) and prints what was archived. Without
  * --follow it stops at the server's current end; with --follow it keeps receiving until SIGINT or
- * SIGTERM, then records what it has and exits 0. Warnings go to stderr as they are found.
+ * SIGTERM, then records what it has and exits 0; a lost connection is retried with backoff, and
+ * what it is doing (caught up, lag every minute, reconnected) goes to stderr with the warnings.
+ * For monitoring, the archiver keeps <repo>/binlogs/status.json.
  */
 import { PitrError } from '@pitr/core';
 import { archiveBinlogs, type ArchiveBinlogsOptions, type ArchiveCompression, type ArchiveProgress, type ArchiveResult, type ManifestFileEntry } from '@pitr/binlog-archiver';
@@ -99,6 +101,7 @@ export async function runArchive(ctx: CommandContext, deps: ArchiveDeps): Promis
       signal: controller.signal,
       onProgress,
       onWarning: (m) => say(`pitr: warning: ${m}`),
+      onInfo: (m) => say(`pitr: ${m}`),
       onRepoCreated: (dir) => say(`pitr: created repository ${dir}`),
       ...(args.follow && !args.json ? { onFileClosed: (e: ManifestFileEntry) => say(`pitr: archived ${e.name} (${formatBytes(e.endPos)}, ${e.transactions} transactions)`) } : {}),
     });
@@ -131,6 +134,9 @@ export function archiveJson(r: ArchiveResult): unknown {
     eventsReceived: r.eventsReceived,
     transactionsReceived: r.transactionsReceived,
     recovered: r.recovered ?? null,
+    gaps: r.gaps,
+    newTimelines: r.newTimelines,
+    reconnects: r.reconnects,
     durationMs: r.durationMs,
     warnings: r.warnings,
   };
@@ -144,6 +150,11 @@ export function renderArchive(r: ArchiveResult): string {
     `  received:     ${formatBytes(r.bytesReceived)}, ${r.eventsReceived} events, ${r.transactionsReceived} transactions, from ${pos(r.from)}`,
     `  archive ends: ${pos(r.to)}`,
   ];
+  for (const t of r.newTimelines) lines.push(`  new timeline: ${t.name} after ${t.previous} (${t.reason})`);
+  for (const g of r.gaps) {
+    lines.push(`  GAP:          ${g.from.file}:${g.from.pos} → ${g.to.file}:${g.to.pos} (purged by the server before it was archived${g.missingFiles.length > 0 ? `: ${g.missingFiles.join(', ')}` : ''}); no restore can cross it`);
+  }
+  if (r.reconnects > 0) lines.push(`  reconnects:   ${r.reconnects}`);
   if (r.recovered !== undefined) lines.push(`  recovered:    cut ${r.recovered.cutBytes} bytes at the end of ${r.recovered.file} left by an interrupted run (${r.recovered.reason})`);
   for (const f of r.closedFiles) {
     lines.push(`  closed:       ${f.name} (${formatBytes(f.endPos)} → ${formatBytes(f.storedBytes)} ${f.compression}, ${f.transactions} transactions${f.lastGtid === undefined ? '' : `, last ${f.lastGtid}`}, sha256 ${f.sha256 ?? '?'})`);

@@ -51,6 +51,12 @@ export function renderExpire(r: ExpireResult): string {
   }
   if (r.removed.length > 0) lines.push(`kept ${r.kept.length} completed backup${r.kept.length === 1 ? '' : 's'}, the newest ${r.kept.at(-1)?.id ?? '-'}`);
   if (r.dryRun) lines.push('(dry run: nothing was removed)');
-  lines.push(`Note: ${r.archivePrune.note}.`);
+  const prune = r.archivePrune;
+  if (prune.implemented) {
+    for (const t of prune.timelines) lines.push(`${verb} binlog timeline ${t} (no retained backup starts in it)`);
+    for (const f of prune.files.filter((x) => !prune.timelines.includes(x.timeline))) lines.push(`${verb} binlog ${f.timeline}/${f.name} (${formatBytes(f.storedBytes)})`);
+    for (const k of prune.keptFrom) if (k.file !== null) lines.push(`kept binlog timeline ${k.timeline} from ${k.file} on`);
+  }
+  lines.push(`Note: ${prune.note}.`);
   return `${lines.join('\n')}\n`;
 }

@@ -73,7 +73,10 @@ export function renderListing(listing: RepoListing): string {
   lines.push('', 'Restorable windows:');
   if (listing.windows.length === 0) lines.push('  none: no completed backup');
   for (const w of listing.windows) {
-    const end = w.end.kind === 'archive' ? `to ${formatCoordinates(w.end.coordinates)} (${formatTime(w.end.time)})` : 'its snapshot only';
+    const e = w.end;
+    let end = e.kind === 'archive' ? `to ${formatCoordinates(e.coordinates)} (${formatTime(e.time)})` : 'its snapshot only';
+    if (e.kind === 'archive' && e.gap !== undefined) end += `, where a GAP begins (${gapText(e.gap)})`;
+    else if (e.kind === 'archive' && e.missingFiles !== undefined) end += `, where ${e.missingFiles.join(', ')} ${e.missingFiles.length === 1 ? 'is' : 'are'} missing`;
     lines.push(`  from backup ${w.backupId} at ${formatCoordinates(w.start)} (started ${formatTime(w.startedAt)} UTC): ${end}`);
   }
   if (!listing.archive.implemented) lines.push(`  Note: ${listing.archive.note}`);
@@ -82,10 +85,33 @@ export function renderListing(listing: RepoListing): string {
     for (const t of listing.archive.timelines) {
       const end = t.end === null ? 'empty' : `${t.first} … ${t.end.file}:${t.end.pos}${t.end.time === null ? '' : ` (last commit ${formatTime(t.end.time)} UTC)`}${t.end.gtid === null ? '' : `, last GTID ${t.end.gtid}`}`;
       lines.push(`  timeline ${t.timeline}: ${t.files} file(s), ${end}${t.open === null ? '' : `; ${t.open} still being written`}`);
-      if (t.gaps.length > 0) lines.push(`    GAP: ${t.gaps.join(', ')} missing — restores cannot cross it (windows end before it)`);
+      if (t.expiredBefore !== null) lines.push(`    files before ${t.expiredBefore} expired (no retained backup needs them)`);
+      for (const g of t.recordedGaps) lines.push(`    GAP: ${gapText(g)} — restores cannot cross it`);
+      const recorded = new Set(t.recordedGaps.flatMap((g) => g.missingFiles));
+      const unrecorded = t.gaps.filter((n) => !recorded.has(n));
+      if (unrecorded.length > 0) lines.push(`    GAP: ${unrecorded.join(', ')} missing — restores cannot cross it (windows end before it)`);
+      if (t.stretches.length > 1) {
+        for (const s of t.stretches) {
+          const from = `${s.first.file}:${s.first.pos}${s.first.time === null ? '' : ` (${formatTime(s.first.time)})`}`;
+          const to = `${s.end.file}:${s.end.pos}${s.end.time === null ? '' : ` (${formatTime(s.end.time)})`}`;
+          lines.push(
+            `    stretch ${from} … ${to}: ${s.backups.length > 0 ? `restorable from backup ${s.backups.join(', ')}` : 'no backup starts here: not restorable until a backup is taken after the gap'}`,
+          );
+        }
+      }
+      if (t.sealed !== null) lines.push(`    ended ${formatTime(t.sealed.at)} UTC: ${t.sealed.reason}${t.sealed.successor === undefined ? '' : `; continued in timeline ${t.sealed.successor}`}`);
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** `mariadb-bin.000003:1234 → mariadb-bin.000006:4, purged before archived: mariadb-bin.000004, …` */
+function gapText(g: { from: { file: string; pos: number; time?: string }; to: { file: string; pos: number; time?: string }; missingFiles: readonly string[]; partialFile?: string }): string {
+  const missing = [...(g.partialFile === undefined ? [] : [`the rest of ${g.partialFile}`]), ...g.missingFiles];
+  return (
+    `${g.from.file}:${g.from.pos}${g.from.time === undefined ? '' : ` (${formatTime(g.from.time)})`} → ${g.to.file}:${g.to.pos}${g.to.time === undefined ? '' : ` (${formatTime(g.to.time)})`}` +
+    `, purged by the server before it was archived: ${missing.join(', ')}`
+  );
 }
 
 function backupRow(b: BackupListEntry): string[] {

@@ -19,10 +19,23 @@
  * compressed and final, or "open" for the file the server is still writing: that entry is a
  * snapshot of the plain file at the end of the last run (no SHA-256: the bytes still grow). Only
  * closed entries are authoritative; the open file itself is re-read on every start.
+ *
+ * Optional, added later (older manifests lack them and stay valid; older readers ignore them):
+ *   "gaps":    ManifestGap[]   history the archive can never have (the server purged it first)
+ *   "sealed":  { at, reason, successor }   the server's history went on elsewhere (RESET MASTER,
+ *                                          failover): nothing is ever added to this timeline again
+ *   "expired": { before, at, files }       `pitr expire` removed the files before `before`
+ * and per file "incomplete": true (only the beginning of the file is archived; see gaps).
+ *
+ * Writers that are not the archiver (expire) change a manifest with `updateManifest`, under the
+ * timeline's `manifest.lock`, and the archiver applies its own changes to the manifest on disk
+ * the same way, so neither undoes the other's.
  */
+import { open, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Flavor } from '../binlog/types.js';
 import { ERROR_CODES, PitrError } from '../errors/pitr-error.js';
+import { errnoCode } from './atomic-file.js';
 import type { PitrRepo } from './repo-layout.js';
 
 export const MANIFEST_FORMAT = 'pitr-binlog-manifest';
@@ -99,8 +112,42 @@ export interface ManifestFileEntry {
    * and readers must take them as plain events.
    */
   readonly decryptedFromSource?: boolean;
+  /**
+   * The archive holds only the beginning of this file (up to endPos): the server purged it before
+   * the rest was archived. A gap (BinlogManifest.gaps) starts at its end.
+   */
+  readonly incomplete?: boolean;
   /** When this entry was written, ISO 8601 UTC. */
   readonly archivedAt: string;
+}
+
+/** A binlog position with what is known of the transaction state there. */
+export interface ManifestGapEdge {
+  readonly file: string;
+  readonly pos: number;
+  /** The last GTID archived before the gap / the GTID state (GTID_LIST, PREVIOUS_GTIDS) after it. */
+  readonly gtid?: string;
+  /** Commit time of the last transaction before the gap / of the first file's creation after it, ISO UTC. */
+  readonly time?: string;
+}
+
+/**
+ * History the archive does not have and never will: the server purged binlogs (PURGE BINARY
+ * LOGS, expire_logs_days) before the archiver copied them. Transactions between `from` and `to`
+ * cannot be restored, and no replay may cross it.
+ */
+export interface ManifestGap {
+  readonly reason: 'purged-before-archived';
+  /** Where the archive stops: the end of the last file (or of the part of it) that was archived. */
+  readonly from: ManifestGapEdge;
+  /** Where the archive goes on: the oldest file the server still had, at its first event. */
+  readonly to: ManifestGapEdge;
+  /** Files of which the archive has nothing (the server's names between from.file and to.file). */
+  readonly missingFiles: readonly string[];
+  /** The file whose rest is missing (archived only up to from.pos), if any. */
+  readonly partialFile?: string;
+  /** When the archiver found it, ISO UTC. */
+  readonly detectedAt: string;
 }
 
 export interface BinlogManifest {
@@ -111,6 +158,15 @@ export interface BinlogManifest {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly files: readonly ManifestFileEntry[];
+  /** Gaps in this timeline, in binlog order (absent: none). */
+  readonly gaps?: readonly ManifestGap[];
+  /**
+   * The source's history does not continue this timeline (RESET MASTER, a failover, a rebuilt
+   * server reusing file names): the archiver went on in `successor`, and never writes here again.
+   */
+  readonly sealed?: { readonly at: string; readonly reason: string; readonly successor?: string };
+  /** `pitr expire` removed this timeline's files before `before` (no retained backup needs them). */
+  readonly expired?: { readonly before: string; readonly at: string; readonly files: number };
 }
 
 /** The manifest's path in a timeline directory. */
@@ -124,6 +180,58 @@ export async function readManifest(repo: PitrRepo, timeline: string): Promise<Bi
 
 export async function writeManifest(repo: PitrRepo, manifest: BinlogManifest): Promise<void> {
   await repo.writeJson(manifestPath(repo, manifest.timeline), manifest);
+}
+
+const MANIFEST_LOCK_FILE = 'manifest.lock';
+/** A manifest lock older than this was left by a writer that died (a change takes milliseconds). */
+const MANIFEST_LOCK_STALE_MS = 30_000;
+
+/**
+ * Read-modify-write of a timeline's manifest, under its `manifest.lock` (O_EXCL file), so that
+ * the archiver and `pitr expire` never undo each other's changes. `change` gets the manifest on
+ * disk (undefined if there is none) and returns the new one (or undefined: nothing to write).
+ */
+export async function updateManifest(
+  repo: PitrRepo,
+  timeline: string,
+  change: (current: BinlogManifest | undefined) => BinlogManifest | undefined | Promise<BinlogManifest | undefined>,
+  options: { waitMs?: number } = {},
+): Promise<BinlogManifest | undefined> {
+  const lockPath = join(repo.layout.timelineDir(timeline), MANIFEST_LOCK_FILE);
+  const deadline = Date.now() + (options.waitMs ?? 20_000);
+  for (;;) {
+    try {
+      const h = await open(lockPath, 'wx', 0o600);
+      await h.writeFile(`${process.pid}\n`);
+      await h.close();
+      break;
+    } catch (e) {
+      if (errnoCode(e) !== 'EEXIST') {
+        throw new PitrError(ERROR_CODES.IO, `could not create ${lockPath}: ${errnoCode(e) ?? String(e)}`, { cause: e });
+      }
+      const age = await stat(lockPath).then(
+        (st) => Date.now() - st.mtimeMs,
+        () => 0,
+      );
+      if (age > MANIFEST_LOCK_STALE_MS) {
+        await unlink(lockPath).catch(() => undefined);
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new PitrError(ERROR_CODES.REPO_LOCKED, `the manifest of binlog timeline ${timeline} is being changed by another process (${lockPath})`, {
+          hints: ['try again; if no pitr process runs, remove the file'],
+        });
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+  try {
+    const next = await change(await readManifest(repo, timeline));
+    if (next !== undefined) await writeManifest(repo, next);
+    return next;
+  } finally {
+    await unlink(lockPath).catch(() => undefined);
+  }
 }
 
 /** Replaces (by name) or adds `entry`, keeping binlog order. */
@@ -170,6 +278,15 @@ export function validateManifest(value: unknown, path: string): BinlogManifest {
       typeof e.endPos !== 'number'
     ) {
       throw new Error(`a file entry lacks name, state, storedAs or endPos: ${JSON.stringify(f).slice(0, 200)}`);
+    }
+  }
+  if (v.gaps !== undefined) {
+    if (!Array.isArray(v.gaps)) throw new Error('gaps must be a list');
+    for (const g of v.gaps as unknown[]) {
+      const e = g as Partial<ManifestGap> | null;
+      if (typeof e !== 'object' || e === null || typeof e.from?.file !== 'string' || typeof e.to?.file !== 'string' || !Array.isArray(e.missingFiles)) {
+        throw new Error(`a gap lacks from, to or missingFiles: ${JSON.stringify(g).slice(0, 200)}`);
+      }
     }
   }
   return v as BinlogManifest;

@@ -31,6 +31,22 @@ const MARIADB_TORTURE = `CREATE TABLE \`t1\` (
 ) ENGINE=InnoDB AUTO_INCREMENT=2 DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci COMMENT='tbl, comment'`;
 
 describe('parseCreateTable', () => {
+  it('reads FOREIGN KEY constraints with their actions', () => {
+    const t = parseCreateTable(
+      'CREATE TABLE `orders` (\n  `id` int NOT NULL,\n  `cid` int DEFAULT NULL,\n  `r1` int, `r2` int,\n  PRIMARY KEY (`id`),\n' +
+        '  KEY `cid` (`cid`),\n  CONSTRAINT `o_c` FOREIGN KEY (`cid`) REFERENCES `customers` (`id`) ON DELETE CASCADE ON UPDATE SET NULL,\n' +
+        '  CONSTRAINT `o_r` FOREIGN KEY (`r1`, `r2`) REFERENCES `geo`.`regions` (`a`, `b`) ON DELETE NO ACTION,\n  FOREIGN KEY (cid) REFERENCES Plain (id)\n) ENGINE=InnoDB',
+      'shop',
+    );
+    expect(t.foreignKeys).toEqual([
+      { name: 'o_c', columns: ['cid'], parentDb: undefined, parentTable: 'customers', parentColumns: ['id'], onDelete: 'CASCADE', onUpdate: 'SET NULL' },
+      { name: 'o_r', columns: ['r1', 'r2'], parentDb: 'geo', parentTable: 'regions', parentColumns: ['a', 'b'], onDelete: 'NO ACTION', onUpdate: undefined },
+      { name: undefined, columns: ['cid'], parentDb: undefined, parentTable: 'Plain', parentColumns: ['id'], onDelete: undefined, onUpdate: undefined },
+    ]);
+    expect(t.columns.map((c) => c.name)).toEqual(['id', 'cid', 'r1', 'r2']);
+    expect(parseCreateTable('CREATE TABLE t (a int)', 'd').foreignKeys).toBeUndefined();
+  });
+
   it('parses MariaDB SHOW CREATE TABLE output', () => {
     const t = parseCreateTable(MARIADB_TORTURE, 'we`ird db');
     expect(t.db).toBe('we`ird db');

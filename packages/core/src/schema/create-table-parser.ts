@@ -14,7 +14,7 @@ import {
   defaultCollationId,
   normalizeCharsetName,
 } from './collations.js';
-import type { SchemaColumn, TableSchema } from './schema-provider.js';
+import type { ForeignKeySchema, SchemaColumn, TableSchema } from './schema-provider.js';
 
 export interface ParseCreateTableOptions {
   /** Decides names/defaults that differ between the servers (utf8mb4's default collation). Default 'mariadb'. */
@@ -631,6 +631,7 @@ export function parseCreateTable(sql: string, defaultDb?: string, options: Parse
 
   const specs: ColumnSpec[] = [];
   const pk = new Set<string>();
+  const foreignKeys: ForeignKeySchema[] = [];
   for (const def of defs) {
     const first = def[0];
     if (first === undefined) continue;
@@ -646,6 +647,8 @@ export function parseCreateTable(sql: string, defaultDb?: string, options: Parse
       if (p >= 0 && (first.text === 'primary' || first.text === 'constraint')) {
         for (const c of primaryKeyColumns(def.slice(p))) pk.add(c.toLowerCase());
       }
+      const fk = foreignKey(def);
+      if (fk !== undefined) foreignKeys.push(fk);
       continue;
     }
     specs.push(parseColumn(def, sql));
@@ -678,6 +681,42 @@ export function parseCreateTable(sql: string, defaultDb?: string, options: Parse
     columns,
     ...(tableCharset !== undefined ? { defaultCharset: tableCharset } : {}),
     ...(tableCollation !== undefined ? { defaultCollation: tableCollation } : {}),
+    ...(foreignKeys.length > 0 ? { foreignKeys } : {}),
+  };
+}
+
+/** `[CONSTRAINT [name]] FOREIGN KEY [name] (cols) REFERENCES [db.]t (cols) [ON DELETE x] [ON UPDATE y]`. */
+function foreignKey(def: readonly Token[]): ForeignKeySchema | undefined {
+  const f = def.findIndex((t, k) => isWord(t, 'foreign') && isWord(def[k + 1], 'key'));
+  if (f < 0) return undefined;
+  const name = isWord(def[0], 'constraint') && f > 1 ? nameOf(def[1]) : undefined;
+  const cols = def.findIndex((t, k) => k > f && isPunct(t, '('));
+  const r = def.findIndex((t, k) => k > cols && isWord(t, 'references'));
+  if (cols < 0 || r < 0) return undefined;
+  let parentDb: string | undefined;
+  let parentTable = nameOf(def[r + 1]);
+  let at = r + 2;
+  if (isPunct(def[at], '.')) {
+    parentDb = parentTable;
+    parentTable = nameOf(def[at + 1]);
+    at += 2;
+  }
+  if (parentTable === undefined || !isPunct(def[at], '(')) return undefined;
+  const action = (what: string): string | undefined => {
+    const k = def.findIndex((t, i) => i > at && isWord(t, 'on') && isWord(def[i + 1], what));
+    if (k < 0) return undefined;
+    const a = def[k + 2]?.text.toUpperCase();
+    const b = def[k + 3]?.text.toUpperCase();
+    return (a === 'SET' || a === 'NO') && b !== undefined ? `${a} ${b}` : a;
+  };
+  return {
+    name,
+    columns: primaryKeyColumns(def.slice(cols)),
+    parentDb,
+    parentTable,
+    parentColumns: primaryKeyColumns(def.slice(at)),
+    onDelete: action('delete'),
+    onUpdate: action('update'),
   };
 }
 

@@ -26,6 +26,24 @@ export interface TableSchema {
   /** The table's default character set / collation (names), when the source says (a dump's CREATE TABLE). */
   readonly defaultCharset?: string;
   readonly defaultCollation?: string;
+  /**
+   * FOREIGN KEY constraints of the table (it is their child), as its CREATE TABLE declares them.
+   * From a dump's CREATE TABLE only; not followed through later ALTERs.
+   */
+  readonly foreignKeys?: readonly ForeignKeySchema[];
+}
+
+/** One FOREIGN KEY of a table: its columns refer to the parent's columns. */
+export interface ForeignKeySchema {
+  readonly name: string | undefined;
+  readonly columns: readonly string[];
+  /** The parent's database when the constraint names one (else the table's own). */
+  readonly parentDb: string | undefined;
+  readonly parentTable: string;
+  readonly parentColumns: readonly string[];
+  /** Upper case: 'CASCADE', 'SET NULL', 'RESTRICT', 'NO ACTION', 'SET DEFAULT'; undefined when not declared. */
+  readonly onDelete: string | undefined;
+  readonly onUpdate: string | undefined;
 }
 
 export interface SchemaProvider {

@@ -3,7 +3,8 @@ import { acquireRepoLock } from '@pitr/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BackupRecord } from '../catalog/backup-record.js';
 import { listBackups, startBackupRecord } from '../catalog/catalog.js';
-import { expireBackups, selectExpired } from './expire-backups.js';
+import type { BinlogManifest, ManifestFileEntry } from '@pitr/core';
+import { expireBackups, selectArchivePrune, selectExpired } from './expire-backups.js';
 import { fakeBackup, fakeRepo } from './test-support/fake-backup.js';
 
 const dirs: string[] = [];
@@ -56,8 +57,43 @@ describe('expireBackups', () => {
     const r = await expireBackups(repo.dir, { keep: 2, onRemoved: (x) => removed.push(x.id) });
     expect(removed).toEqual([a.id]);
     expect(r.kept.map((x) => x.id)).toEqual([b.id, c.id]);
-    expect(r.archivePrune.implemented).toBe(false);
+    expect(r.archivePrune).toMatchObject({ implemented: true, files: [], note: 'no archived binlogs' });
     const left = await readdir(repo.layout.backupsDir);
     expect(left.sort()).toEqual([b.id, c.id, running.id].sort());
+  });
+});
+
+describe('selectArchivePrune', () => {
+  const file = (n: number, state: 'closed' | 'open' = 'closed', created = '2026-05-01T00:00:00Z'): ManifestFileEntry =>
+    ({ name: `bin.${String(n).padStart(6, '0')}`, state, storedAs: `bin.${String(n).padStart(6, '0')}.gz`, endPos: 1000, createdTime: created }) as ManifestFileEntry;
+  const timeline = (name: string, files: ManifestFileEntry[]): BinlogManifest =>
+    ({ format: 'pitr-binlog-manifest', manifestVersion: 1, timeline: name, files }) as unknown as BinlogManifest;
+  const backup = (file: number, startedAt = '2026-05-10T00:00:00Z'): BackupRecord => ({
+    ...rec(`b${file}`, startedAt),
+    coordinates: { file: `bin.${String(file).padStart(6, '0')}`, pos: 400 },
+  });
+
+  it('keeps what the oldest retained backup needs, and the last file of a timeline', () => {
+    const t = timeline('0001-mariadb-1', [file(1), file(2), file(3), file(4), file(5, 'open')]);
+    expect(selectArchivePrune([t], [backup(3), backup(5)]).files.get('0001-mariadb-1')).toEqual(['bin.000001', 'bin.000002']);
+    expect(selectArchivePrune([t], [backup(1)]).files.size).toBe(0);
+    expect(selectArchivePrune([t], []).files.size).toBe(0);
+    // a backup newer than the archive's end: everything before it may go, but not the last closed
+    // file when it is the timeline's last (the archiver continues after it)
+    const closedOnly = timeline('0001-mariadb-1', [file(1), file(2), file(3)]);
+    expect(selectArchivePrune([closedOnly], [backup(9)]).files.get('0001-mariadb-1')).toEqual(['bin.000001', 'bin.000002']);
+  });
+
+  it('removes older timelines no retained backup starts in, keeps newer ones whole', () => {
+    const old = timeline('0001-mariadb-1', [file(1, 'closed', '2026-04-01T00:00:00Z'), file(2, 'closed', '2026-04-02T00:00:00Z')]);
+    const mid = timeline('0002-mariadb-1', [file(1, 'closed', '2026-05-01T00:00:00Z'), file(2, 'closed', '2026-05-02T00:00:00Z'), file(3, 'closed', '2026-05-03T00:00:00Z')]);
+    const cur = timeline('0003-mariadb-1', [file(1, 'closed', '2026-06-01T00:00:00Z'), file(2, 'open', '2026-06-02T00:00:00Z')]);
+    // the backup is in 0002 (file 2 created before it started): 0001 goes, 0002 keeps 2…, 0003 whole
+    const r = selectArchivePrune([old, mid, cur], [backup(2, '2026-05-10T00:00:00Z')]);
+    expect(r.timelines).toEqual(['0001-mariadb-1']);
+    expect(r.files.get('0002-mariadb-1')).toEqual(['bin.000001']);
+    expect(r.files.get('0003-mariadb-1')).toBeUndefined();
+    // a backup in the newest timeline: the older ones go entirely
+    expect(selectArchivePrune([old, mid, cur], [backup(2, '2026-06-10T00:00:00Z')]).timelines).toEqual(['0001-mariadb-1', '0002-mariadb-1']);
   });
 });

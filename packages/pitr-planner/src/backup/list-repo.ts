@@ -7,13 +7,15 @@
  * process still exists.
  *
  * Restorable windows: a point-in-time restore starts at a completed backup's snapshot and replays
- * archived binlogs from its coordinates onward. The binlog archive (issue 4) does not exist yet,
- * so each window is just a backup's snapshot point; `end` is where archive coverage will go.
+ * archived binlogs from its coordinates onward, through the timeline that holds them, up to the
+ * first gap (a file the server purged before it was archived, recorded in the manifest, or a file
+ * missing without a record) or the end of the archive. A gap splits the archive into stretches;
+ * a stretch in which no backup starts cannot be restored to until a backup is taken in it.
  */
 import { readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { openRepo, readManifest, readRepoLock } from '@pitr/core';
-import type { BinlogManifest, PitrRepo, RepoLockOwner, RepoMarker } from '@pitr/core';
+import type { BinlogManifest, ManifestFileEntry, PitrRepo, RepoLockOwner, RepoMarker } from '@pitr/core';
 import type { BackupCoordinates, BackupRecord } from '../catalog/backup-record.js';
 import { listBackups } from '../catalog/catalog.js';
 
@@ -27,10 +29,23 @@ export interface BackupListEntry {
   interruptedReason?: string;
 }
 
-/** Where archived binlogs take a restore from a backup (issue 4 fills this in). */
+/** A gap recorded in a timeline's manifest (core's ManifestGap). */
+export type ArchiveGap = NonNullable<BinlogManifest['gaps']>[number];
+
+/** Where archived binlogs take a restore from a backup. */
 export type WindowEnd =
   | { kind: 'snapshot-only'; reason: string }
-  | { kind: 'archive'; coordinates: BackupCoordinates; time: string };
+  | {
+      kind: 'archive';
+      coordinates: BackupCoordinates;
+      time: string;
+      /** The timeline the replay reads. */
+      timeline?: string;
+      /** The window ends at this gap (not at the end of the archive). */
+      gap?: ArchiveGap;
+      /** Missing file names without a recorded gap where the window ends. */
+      missingFiles?: string[];
+    };
 
 export interface RestorableWindow {
   /** The backup a restore in this window starts from. */
@@ -61,6 +76,21 @@ export interface ArchiveTimelineStatus {
   open: string | null;
   /** Missing file names between archived ones: a restore cannot cross them. */
   gaps: string[];
+  /** Gaps recorded by the archiver (the server purged binlogs before they were archived). */
+  recordedGaps: ArchiveGap[];
+  /** Stretches of the timeline without a gap, in order; a restore stays inside one. */
+  stretches: ArchiveStretch[];
+  /** The server's history went on in another timeline (RESET MASTER, failover). */
+  sealed: { at: string; reason: string; successor?: string } | null;
+  /** Files before this one were removed by `pitr expire`. */
+  expiredBefore: string | null;
+}
+
+export interface ArchiveStretch {
+  first: { file: string; pos: number; time: string | null };
+  end: { file: string; pos: number; time: string | null; gtid: string | null };
+  /** Completed backups whose snapshot lies in it: the starting points of restores in it. */
+  backups: string[];
 }
 
 export interface RepoListing {
@@ -107,7 +137,7 @@ function baseOf(name: string): string {
   return name.replace(/\.\d+$/, '');
 }
 
-/** File names missing between consecutive archived files of one timeline. */
+/** File names missing between consecutive archived files of one timeline (recorded gaps included). */
 function gapsOf(m: BinlogManifest): string[] {
   const gaps: string[] = [];
   for (let i = 1; i < m.files.length; i++) {
@@ -118,41 +148,101 @@ function gapsOf(m: BinlogManifest): string[] {
   return gaps;
 }
 
-function timelineStatus(m: BinlogManifest): ArchiveTimelineStatus {
+/** Whether a replay can go from file `i` to file `i + 1` of the timeline (no gap between). */
+function continues(m: BinlogManifest, i: number): boolean {
+  const a = m.files[i]!;
+  const b = m.files[i + 1];
+  if (b === undefined || a.incomplete === true || seqOf(b.name) !== seqOf(a.name) + 1) return false;
+  return !(m.gaps ?? []).some((g) => g.from.file === a.name);
+}
+
+/** The end of the stretch that starts at file `i` (index of its last file). */
+function stretchEnd(m: BinlogManifest, i: number): number {
+  let j = i;
+  while (continues(m, j)) j++;
+  return j;
+}
+
+function lastCommit(files: readonly ManifestFileEntry[]): string | null {
+  return [...files].reverse().find((f) => f.lastCommitTime !== undefined)?.lastCommitTime ?? null;
+}
+
+function lastGtid(files: readonly ManifestFileEntry[]): string | null {
+  return [...files].reverse().find((f) => f.lastGtid !== undefined)?.lastGtid ?? null;
+}
+
+function timelineStatus(m: BinlogManifest, windows: readonly RestorableWindow[]): ArchiveTimelineStatus {
   const last = m.files[m.files.length - 1];
-  const lastCommit = [...m.files].reverse().find((f) => f.lastCommitTime !== undefined);
-  const lastGtid = [...m.files].reverse().find((f) => f.lastGtid !== undefined);
+  const stretches: ArchiveStretch[] = [];
+  for (let i = 0; i < m.files.length; ) {
+    const j = stretchEnd(m, i);
+    const files = m.files.slice(i, j + 1);
+    const names = new Set(files.map((f) => f.name));
+    const end = files[files.length - 1]!;
+    stretches.push({
+      first: { file: files[0]!.name, pos: files[0]!.startPos, time: files[0]!.firstCommitTime ?? files[0]!.firstEventTime ?? null },
+      end: { file: end.name, pos: end.endPos, time: lastCommit(files) ?? end.lastEventTime ?? null, gtid: lastGtid(files) },
+      backups: windows.filter((w) => w.end.kind === 'archive' && w.end.timeline === m.timeline && names.has(w.start.file)).map((w) => w.backupId),
+    });
+    i = j + 1;
+  }
   return {
     timeline: m.timeline,
     files: m.files.length,
     first: m.files[0]?.name ?? null,
     last: last?.name ?? null,
-    end: last === undefined ? null : { file: last.name, pos: last.endPos, time: lastCommit?.lastCommitTime ?? last.lastEventTime ?? null, gtid: lastGtid?.lastGtid ?? null },
+    end: last === undefined ? null : { file: last.name, pos: last.endPos, time: lastCommit(m.files) ?? last.lastEventTime ?? null, gtid: lastGtid(m.files) },
     open: m.files.find((f) => f.state === 'open')?.name ?? null,
     gaps: gapsOf(m),
+    recordedGaps: [...(m.gaps ?? [])],
+    stretches,
+    sealed: m.sealed === undefined ? null : { ...m.sealed },
+    expiredBefore: m.expired?.before ?? null,
   };
 }
 
 /**
- * How far the archive takes a restore from a backup: through the timeline that holds the backup's
- * binlog file, up to the first gap after it (a replay never jumps a missing file) or the end.
+ * The timeline holding a backup's coordinates: the newest one with that file, created no later than
+ * the backup started (after RESET MASTER the same names appear in two timelines), and long enough.
  */
-function windowEnd(start: BackupCoordinates, manifests: readonly BinlogManifest[]): WindowEnd {
-  for (const m of manifests) {
-    const i = m.files.findIndex((f) => f.name === start.file);
-    if (i < 0) continue;
-    let j = i;
-    while (j + 1 < m.files.length && seqOf(m.files[j + 1]!.name) === seqOf(m.files[j]!.name) + 1) j++;
-    const end = m.files[j]!;
-    const lastCommit = m.files.slice(i, j + 1).reverse().find((f) => f.lastCommitTime !== undefined);
-    const lastGtid = m.files.slice(i, j + 1).reverse().find((f) => f.lastGtid !== undefined);
-    return {
-      kind: 'archive',
-      coordinates: { file: end.name, pos: end.endPos, ...(lastGtid?.lastGtid !== undefined ? { gtid: lastGtid.lastGtid } : {}) },
-      time: lastCommit?.lastCommitTime ?? end.lastEventTime ?? start.file,
-    };
+export function timelineOfBackup(start: BackupCoordinates, startedAt: string, manifests: readonly BinlogManifest[]): { manifest: BinlogManifest; index: number } | undefined {
+  const started = Date.parse(startedAt);
+  for (const m of [...manifests].reverse()) {
+    const index = m.files.findIndex((f) => f.name === start.file);
+    if (index < 0) continue;
+    const f = m.files[index]!;
+    if (f.createdTime !== undefined && Number.isFinite(started) && Date.parse(f.createdTime) > started + 1000) continue;
+    if (f.endPos < start.pos && f.state === 'closed') continue;
+    return { manifest: m, index };
   }
-  return { kind: 'snapshot-only', reason: manifests.length === 0 ? 'no archived binlogs' : `the archive does not hold ${start.file}` };
+  return undefined;
+}
+
+/**
+ * How far the archive takes a restore from a backup: through the timeline that holds the backup's
+ * binlog file, up to the first gap after it (a replay never jumps one) or the end.
+ */
+function windowEnd(start: BackupCoordinates, startedAt: string, manifests: readonly BinlogManifest[]): WindowEnd {
+  const found = timelineOfBackup(start, startedAt, manifests);
+  if (found === undefined) {
+    return { kind: 'snapshot-only', reason: manifests.length === 0 ? 'no archived binlogs' : `the archive does not hold ${start.file}` };
+  }
+  const { manifest: m, index: i } = found;
+  const j = stretchEnd(m, i);
+  const end = m.files[j]!;
+  const files = m.files.slice(i, j + 1);
+  const gtid = lastGtid(files);
+  const gap = (m.gaps ?? []).find((g) => g.from.file === end.name);
+  const next = m.files[j + 1];
+  const missing = gap === undefined && next !== undefined ? gapsOf({ ...m, files: [end, next] }) : [];
+  return {
+    kind: 'archive',
+    coordinates: { file: end.name, pos: end.endPos, ...(gtid !== null ? { gtid } : {}) },
+    time: lastCommit(files) ?? end.lastEventTime ?? start.file,
+    timeline: m.timeline,
+    ...(gap === undefined ? {} : { gap }),
+    ...(missing.length === 0 ? {} : { missingFiles: missing }),
+  };
 }
 
 /** Reads the repository at `dir` (read-only; no lock). */
@@ -165,10 +255,10 @@ export async function listRepo(dir: string): Promise<RepoListing> {
     .map((record) => classify(record, lock))
     .sort((a, b) => Date.parse(a.record.startedAt) - Date.parse(b.record.startedAt) || (a.record.id < b.record.id ? -1 : 1));
   const manifests = await readManifests(repo, problems);
-  const timelines = manifests.map(timelineStatus);
   const windows: RestorableWindow[] = records
     .filter((r) => r.status === 'completed' && r.coordinates !== undefined)
-    .map((r) => ({ backupId: r.id, start: r.coordinates!, startedAt: r.startedAt, end: windowEnd(r.coordinates!, manifests) }));
+    .map((r) => ({ backupId: r.id, start: r.coordinates!, startedAt: r.startedAt, end: windowEnd(r.coordinates!, r.startedAt, manifests) }));
+  const timelines = manifests.map((m) => timelineStatus(m, windows));
   const archive: ArchiveStatus =
     manifests.length === 0
       ? { implemented: false, note: ARCHIVE_NOT_IMPLEMENTED, timelines }

@@ -105,6 +105,9 @@ export async function verifyRepo(dir: string, options: VerifyRepoOptions = {}): 
  * SHA-256 after decompression, every event's CRC32 and framing (a full decode), its end position;
  * per timeline, that files follow without a gap and that each file's GTID state continues the
  * previous file's last GTID (MariaDB). The open file is checked up to where it is written.
+ * A gap the archiver recorded (the server purged binlogs before they were archived) and a timeline
+ * that ended because the server's history went on elsewhere (RESET MASTER, failover) are known
+ * facts, reported as warnings; a file missing without a record is a problem.
  */
 async function verifyArchive(repo: PitrRepo, problems: string[], warnings: string[]): Promise<ArchiveFileVerification[]> {
   const out: ArchiveFileVerification[] = [];
@@ -123,14 +126,24 @@ async function verifyArchive(repo: PitrRepo, problems: string[], warnings: strin
       continue;
     }
     if (manifest === undefined) continue;
+    const timelineName = manifest.timeline;
+    for (const g of manifest.gaps ?? []) {
+      const missing = [...(g.partialFile === undefined ? [] : [`the rest of ${g.partialFile}`]), ...g.missingFiles];
+      warnings.push(`binlog timeline ${timelineName} has a GAP from ${g.from.file}:${g.from.pos} to ${g.to.file}:${g.to.pos} (${missing.join(', ')} purged by the server before it was archived, found ${g.detectedAt}): no restore can cross it`);
+    }
+    if (manifest.sealed !== undefined) {
+      warnings.push(`binlog timeline ${timelineName} ended ${manifest.sealed.at}: ${manifest.sealed.reason}${manifest.sealed.successor === undefined ? '' : `; the archive continues in timeline ${manifest.sealed.successor}`}`);
+    }
     let prev: ManifestFileEntry | undefined;
     for (const f of manifest.files) {
       const fileProblems: string[] = [];
       const path = join(repo.layout.binlogsDir, timeline, f.storedAs);
-      if (prev !== undefined) {
+      const recordedGap = prev === undefined ? undefined : (manifest.gaps ?? []).find((g) => g.from.file === prev!.name && g.to.file === f.name);
+      if (prev !== undefined && recordedGap === undefined) {
         const a = Number(/\.(\d+)$/.exec(prev.name)?.[1]);
         const b = Number(/\.(\d+)$/.exec(f.name)?.[1]);
         if (b !== a + 1) fileProblems.push(`follows ${prev.name}: ${b - a - 1} file(s) missing between them (a gap)`);
+        if (prev.incomplete === true) fileProblems.push(`follows ${prev.name}, which is archived only in part, without a recorded gap`);
         if (f.flavor === 'mariadb' && prev.lastGtid !== undefined && f.gtidStateAtStart !== undefined && !f.gtidStateAtStart.split(',').includes(prev.lastGtid)) {
           fileProblems.push(`its GTID state at start (${f.gtidStateAtStart}) does not include ${prev.name}'s last GTID ${prev.lastGtid}`);
         }

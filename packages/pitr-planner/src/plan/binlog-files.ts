@@ -3,10 +3,19 @@
  * the sequence is complete. Files are named as the server names them (`mariadb-bin.000042`), plain
  * or compressed (`.gz`, `.zst`: the reader detects the format by content); the server's `.index`
  * file and anything else is ignored.
+ *
+ * A timeline directory of a pitr archive (`<repo>/binlogs/<timeline>/`, with its manifest.json)
+ * may record gaps: binlogs the server purged before they were archived. The file where a gap
+ * begins carries it (`gapAfter`), and a replay stops there: `replayFiles` returns the files up to
+ * it, so a target beyond it is not reached (the plan then names the gap).
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ERROR_CODES, PitrError } from '@pitr/core';
+import { ERROR_CODES, MANIFEST_FILE, PitrError, errnoCode, validateManifest } from '@pitr/core';
+import type { BinlogManifest } from '@pitr/core';
+
+/** A gap recorded in an archive's manifest (core's ManifestGap). */
+export type RecordedGap = NonNullable<BinlogManifest['gaps']>[number];
 
 export interface BinlogFile {
   /** The binlog's own name (`mariadb-bin.000042`), without a compression suffix. */
@@ -17,6 +26,35 @@ export interface BinlogFile {
   /** Sequence number from the name. */
   readonly seq: number;
   readonly base: string;
+  /** The archive has nothing after this file (or after its archived part) up to `gapAfter.to`. */
+  readonly gapAfter?: RecordedGap;
+}
+
+/** `pitr: …` text of a gap for messages: where it begins and ends, what is missing. */
+export function describeGap(g: RecordedGap): string {
+  const missing = [...(g.partialFile === undefined ? [] : [`the rest of ${g.partialFile}`]), ...g.missingFiles];
+  return (
+    `${g.from.file}:${g.from.pos}${g.from.time === undefined ? '' : ` (last commit ${g.from.time})`} → ${g.to.file}:${g.to.pos}${g.to.time === undefined ? '' : ` (${g.to.time})`}` +
+    ` (${missing.join(', ')} purged by the server before it was archived)`
+  );
+}
+
+/** The manifest of an archive timeline directory, if `dir` is one. */
+async function archiveManifest(dir: string): Promise<BinlogManifest | undefined> {
+  const path = join(dir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return undefined;
+    throw new PitrError(ERROR_CODES.PLAN, `cannot read ${path}: ${errnoCode(e) ?? String(e)}`, { cause: e });
+  }
+  try {
+    return validateManifest(JSON.parse(text), path);
+  } catch (e) {
+    if (e instanceof PitrError) throw e;
+    throw new PitrError(ERROR_CODES.PLAN, `${path} is damaged: ${(e as Error).message}`, { cause: e, hints: ['run pitr verify --repo DIR'] });
+  }
 }
 
 const NAME_RE = /^(.+)\.(\d{6,})(\.gz|\.zst)?$/;
@@ -49,6 +87,11 @@ export async function listBinlogDir(dir: string): Promise<BinlogFile[]> {
     }
     byName.set(name, f);
   }
+  const manifest = await archiveManifest(dir);
+  for (const g of manifest?.gaps ?? []) {
+    const f = byName.get(g.from.file);
+    if (f !== undefined) byName.set(f.name, { ...f, gapAfter: g });
+  }
   return [...byName.values()].sort((a, b) => (a.base === b.base ? a.seq - b.seq : a.base < b.base ? -1 : 1));
 }
 
@@ -68,7 +111,10 @@ export function replayFiles(all: readonly BinlogFile[], startFile: string, dir: 
       ],
     });
   }
-  const files = all.filter((f) => f.base === first.base && f.seq >= first.seq);
+  let files = all.filter((f) => f.base === first.base && f.seq >= first.seq);
+  // a recorded gap ends the replay: nothing after it continues these transactions
+  const gapAt = files.findIndex((f) => f.gapAfter !== undefined);
+  if (gapAt >= 0) files = files.slice(0, gapAt + 1);
   for (let i = 1; i < files.length; i++) {
     if (files[i]!.seq !== files[i - 1]!.seq + 1) {
       const missing = `${first.base}.${String(files[i - 1]!.seq + 1).padStart(6, '0')}`;

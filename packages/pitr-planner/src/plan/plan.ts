@@ -34,7 +34,7 @@ import {
   readBinlogFile,
 } from '@pitr/core';
 import { listBackups } from '../catalog/catalog.js';
-import { type BinlogFile, listBinlogDir, replayFiles } from './binlog-files.js';
+import { type BinlogFile, describeGap, listBinlogDir, replayFiles } from './binlog-files.js';
 
 export const PLAN_VERSION = 1;
 
@@ -309,6 +309,24 @@ export async function buildPlan(options: BuildPlanOptions): Promise<Plan> {
 
   // Where the target lies relative to what the binlogs hold.
   const endTimeSec = maxTime;
+  // A gap recorded in the archive ends the replay (replayFiles stops there): a target it does not reach lies in the gap or after it.
+  const gap = files[files.length - 1]!.gapAfter;
+  if (gap !== undefined) {
+    const beyond =
+      target.kind === 'time'
+        ? matcher.state === 'open' && target.epochUs > BigInt(endTimeSec) * 1_000_000n + 999_999n
+        : target.kind === 'position'
+          ? matcher.state === 'open' && !(target.file === lastFileEnd.file && target.position === lastFileEnd.pos)
+          : target.kind !== 'latest' && matcher.state === 'open';
+    if (beyond) {
+      throw new PitrError(ERROR_CODES.PLAN, `target ${target.text} is not restorable from backup ${chosen?.id ?? source.dump}: the archive has a gap ${describeGap(gap)}, and a replay cannot cross it`, {
+        hints: ['choose a target before the gap, or a later one that a backup taken after the gap reaches (pitr list shows the restorable windows)'],
+      });
+    }
+    if (target.kind === 'latest') {
+      warnings.push(`"latest" reaches only ${gap.from.file}:${gap.from.pos}, where a gap in the archive begins (${describeGap(gap)}); a backup taken after the gap restores later points`);
+    }
+  }
   switch (target.kind) {
     case 'gtid':
       if (matcher.state === 'passed') {
