@@ -148,9 +148,17 @@ export async function takeBackup(options: TakeBackupOptions): Promise<TakeBackup
     const tempFile = join(repo.layout.backupDir(record.id), `${ATOMIC_TEMP_PREFIX}dump.sql.gz`);
     const dumpFile = repo.layout.dumpFile(record.id);
     try {
-      const run = await runDump({ options, tool, flags, password, floatPlan, tempFile, warn, progress });
+      let run = await runDump({ options, tool, flags, password, floatPlan, tempFile, warn, progress });
       progress({ phase: 'check', inputBytes: run.inputBytes, outputBytes: run.sizeBytes });
-      const coords = await readBackDump(tempFile, tool);
+      let coords = await readBackDump(tempFile, tool);
+      if (retryHelps(run.floats, coords)) {
+        // The dump's snapshot and pitr's FLOAT snapshot differ although commits were paused (seen
+        // rarely under concurrent writers): once more, rather than keep 6-digit FLOATs.
+        warn(`the dump's snapshot (${coords.binlog?.file}:${coords.binlog?.pos}) did not match pitr's FLOAT snapshot (${run.floats?.snapshot?.position?.file}:${run.floats?.snapshot?.position?.pos}): dumped again`);
+        run = await runDump({ options, tool, flags, password, floatPlan, tempFile, warn, progress });
+        progress({ phase: 'check', inputBytes: run.inputBytes, outputBytes: run.sizeBytes });
+        coords = await readBackDump(tempFile, tool);
+      }
       checkFloatAlignment(run.floats, coords, warn);
       await rename(tempFile, dumpFile);
       await syncDirectory(repo.layout.backupDir(record.id));
@@ -368,6 +376,14 @@ function floatStatements(floats: FloatRun, t: SpliceTable, dump: DumpCoordinates
   }
   const table = floats.tables.find((f) => f.table === t.table && (t.db === undefined || f.db === t.db));
   return table === undefined ? undefined : snapshot.statements(table);
+}
+
+/** The FLOAT snapshot was taken under a commit pause but does not match the dump's: a second dump may align. */
+function retryHelps(floats: FloatRun | undefined, coords: DumpCoordinates): boolean {
+  if (floats === undefined || floats.barrierRefused !== undefined || floats.skipped !== undefined) return false;
+  const pos = floats.snapshot?.position;
+  const aligned = pos !== undefined && coords.binlog !== undefined && coords.binlog.file === pos.file && coords.binlog.pos === pos.pos;
+  return floats.misaligned || !aligned;
 }
 
 /** Warns when the exact FLOAT values could not be used. */
