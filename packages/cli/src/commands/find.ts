@@ -6,8 +6,13 @@
  */
 import {
   type DumpCoordinates,
+  type DumpStatement,
+  DumpCoordinatesCollector,
+  DumpStatementSplitter,
+  MariadbGtidPosition,
   PitrError,
   type Target,
+  dumpChunks,
   dumpCoordinates,
   machineTimeZone,
   openRepo,
@@ -22,8 +27,14 @@ import { EXIT, type ExitCode } from '../exit-codes.js';
 import { OutputSink } from '../output-sink.js';
 import { Progress } from '../progress.js';
 
-/** SOURCE of find/history/undo: a dump or a repository backup, and the binlogs from its position on. */
-export async function granularSource(ctx: Pick<CommandContext, 'values'>, command: string): Promise<GranularSource> {
+/**
+ * SOURCE of find/history/undo/restore-table: a dump or a repository backup, and the binlogs from its
+ * position on. With `at` (restore-table), a repository gives its newest completed backup at or
+ * before that target (fewer binlogs to read), and only the dump's header is read for its
+ * coordinates (restore-table reads the whole dump once itself); without it, the oldest usable one
+ * (find/history/undo look back as far as the binlogs go).
+ */
+export async function granularSource(ctx: Pick<CommandContext, 'values'>, command: string, at?: Target): Promise<GranularSource> {
   const v = ctx.values;
   const dump = typeof v.dump === 'string' ? v.dump : undefined;
   const repo = typeof v.repo === 'string' ? v.repo : undefined;
@@ -36,10 +47,10 @@ export async function granularSource(ctx: Pick<CommandContext, 'values'>, comman
     });
   }
   let dumpPath: string;
-  if (repo !== undefined) dumpPath = await oldestUsableBackup(repo, binlogDir);
+  if (repo !== undefined) dumpPath = at === undefined ? await oldestUsableBackup(repo, binlogDir) : await newestBackupBefore(repo, binlogDir, at);
   else if (dump !== undefined) dumpPath = dump;
   else throw new PitrError('USAGE', '--dump or --repo is missing: the SOURCE is --dump FILE.sql[.gz] --binlog-dir DIR, or --repo DIR --binlog-dir DIR', { hints: ['the dump gives the column names and where the binlogs start'] });
-  const coordinates: DumpCoordinates = await dumpCoordinates(dumpPath);
+  const coordinates: DumpCoordinates = at === undefined ? await dumpCoordinates(dumpPath) : await headCoordinates(dumpPath);
   if (coordinates.binlog === undefined) {
     throw new PitrError('PLAN', `the dump ${dumpPath} has no binlog file/position`, { hints: ['take the dump with --master-data=2 (mariadb-dump) or --source-data=2 (mysqldump)'] });
   }
@@ -62,6 +73,75 @@ async function oldestUsableBackup(repoDir: string, binlogDir: string): Promise<s
     });
   }
   return repo.layout.dumpFile(usable.id);
+}
+
+/**
+ * The newest completed backup whose binlog file is in the directory and whose snapshot is at or
+ * before the target: by coordinates for a position target, by GTID position for a MariaDB GTID
+ * target, by its end time for a time target (the snapshot is taken before the dump ends; a backup
+ * still running at the target is passed over). Other targets take the newest. When none
+ * qualifies, the oldest usable one (restore-table then says why it cannot be used).
+ * pitr-planner's chooseRepoBackup decides the same for `pitr restore` more finely (it reads the
+ * binlogs for time targets) but is not exported.
+ */
+async function newestBackupBefore(repoDir: string, binlogDir: string, at: Target): Promise<string> {
+  const repo = await openRepo(repoDir);
+  const names = new Set((await listBinlogDir(binlogDir)).map((f) => f.name));
+  const usable = (await listBackups(repo, { status: ['completed'] })).filter((b) => b.coordinates !== undefined && names.has(b.coordinates.file));
+  for (const b of [...usable].reverse()) {
+    const c = b.coordinates!;
+    let ok = true;
+    if (at.kind === 'position') {
+      ok = compareBinlogNames(at.file, c.file) > 0 || (at.file === c.file && at.position >= c.pos);
+    } else if (at.kind === 'gtid') {
+      if (at.flavor !== 'mariadb' || c.gtid === undefined) ok = false;
+      else {
+        let have: bigint | undefined;
+        try {
+          have = MariadbGtidPosition.parse(c.gtid).get(at.gtid.domainId)?.seqNo;
+        } catch {
+          ok = false;
+        }
+        if (ok) ok = have === undefined || have < at.gtid.seqNo || (have === at.gtid.seqNo && !at.exclusive);
+      }
+    } else if (at.kind === 'time') {
+      const endedUs = b.endedAt === undefined ? undefined : BigInt(Date.parse(b.endedAt)) * 1000n;
+      ok = endedUs !== undefined && (at.exclusive ? endedUs < at.epochUs : endedUs <= at.epochUs);
+    }
+    if (ok) return repo.layout.dumpFile(b.id);
+  }
+  return oldestUsableBackup(repoDir, binlogDir);
+}
+
+/** Binlog file names in order: same base, then the numeric suffix. */
+function compareBinlogNames(a: string, b: string): number {
+  const ma = /^(.*)\.(\d+)$/.exec(a);
+  const mb = /^(.*)\.(\d+)$/.exec(b);
+  if (ma === null || mb === null || ma[1] !== mb[1]) return a < b ? -1 : a > b ? 1 : 0;
+  return Number(ma[2]) - Number(mb[2]);
+}
+
+/**
+ * The dump's coordinates from its header only: mariadb-dump and mysqldump write the binlog
+ * position before the first table, so reading stops at the first CREATE TABLE or INSERT instead of
+ * decompressing the whole dump (dumpCoordinates reads to the end for the trailer and the MariaDB
+ * GTID comment, which restore-table does not need). A dump without coordinates in its header is
+ * read whole, for the same result and errors as dumpCoordinates.
+ */
+async function headCoordinates(path: string): Promise<DumpCoordinates> {
+  const collector = new DumpCoordinatesCollector();
+  const splitter = new DumpStatementSplitter({ onComment: (text) => collector.comment(text) });
+  let tables = false;
+  const onStatement = (s: DumpStatement): void => {
+    collector.statement(s);
+    if (s.kind === 'create-table' || s.kind === 'insert') tables = true;
+  };
+  for await (const chunk of dumpChunks(path, 1 << 16)) {
+    splitter.push(chunk, onStatement);
+    if (tables) break;
+  }
+  const found = collector.result();
+  return tables && found.binlog !== undefined ? found : dumpCoordinates(path);
 }
 
 /** --from/--until of find/history/undo (time targets in --tz). */

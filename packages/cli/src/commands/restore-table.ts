@@ -40,7 +40,7 @@ export async function restoreTable(ctx: CommandContext): Promise<ExitCode> {
   if (replace && into !== undefined) throw new PitrError('USAGE', '--replace writes into the table itself; --into names a new table: give one of them');
   const output: RestoreTableOutput =
     sqlOut !== undefined ? { kind: 'sql', path: sqlOut, into } : replace ? { kind: 'replace', url: to!, env: ctx.env } : { kind: 'table', url: to!, into, env: ctx.env };
-  const source = await granularSource(ctx, 'restore-table');
+  const source = await granularSource(ctx, 'restore-table', at);
   const progress = new Progress(ctx.io.stdout, ctx.io.stderr);
   let result: RestoreTableResult;
   try {

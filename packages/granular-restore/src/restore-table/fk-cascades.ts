@@ -15,7 +15,7 @@
  * parent whose column names the binlog does not give. Foreign keys come from the backup's CREATE
  * TABLE statements; one added by DDL after the backup is not known.
  */
-import { PitrError, type RowImage, type RowsBody } from '@pitr/core';
+import { type ForeignKeySchema, PitrError, type RowImage, type RowsBody, type SchemaProvider } from '@pitr/core';
 import type { ForeignKeyAction, ForeignKeyRule } from '../foreign-keys.js';
 import { rowKey } from './row-key.js';
 import type { RowChanges } from './table-lineage.js';
@@ -60,6 +60,23 @@ export class FkCascades {
       this.byParent.set(k, list);
     }
     for (const fk of parentFks) this.grandparents.set(`${fk.parent.db}.${fk.parent.table}`, fk);
+  }
+
+  /** The foreign-key actions that reach `db.table` (from the backup's definitions), or undefined when none do. */
+  static fromSchema(schema: SchemaProvider, db: string, table: string): FkCascades | undefined {
+    const t = schema.getTable(db, table);
+    if (t === undefined) return undefined;
+    const mine = (t.foreignKeys ?? []).map((fk) => action(fk, db, table)).filter((a): a is ForeignKeyAction => a !== undefined);
+    if (mine.length === 0) return undefined;
+    const parents: ForeignKeyAction[] = [];
+    for (const fk of mine) {
+      const p = schema.getTable(fk.parent.db, fk.parent.table);
+      for (const g of p?.foreignKeys ?? []) {
+        const a = action(g, fk.parent.db, fk.parent.table);
+        if (a !== undefined) parents.push(a);
+      }
+    }
+    return new FkCascades(mine, parents, t.columns.map((c) => c.name));
   }
 
   get empty(): boolean {
@@ -152,4 +169,18 @@ function keyOf(image: RowImage, body: RowsBody, names: readonly string[]): strin
 
 function where(m: CascadeMark): string {
   return m.gtid === null ? `at ${m.file}:${m.pos}` : `transaction ${m.gtid}`;
+}
+
+function action(fk: ForeignKeySchema, db: string, table: string): ForeignKeyAction | undefined {
+  const rule = (x: string | undefined): ForeignKeyRule | undefined => (x === 'CASCADE' || x === 'SET NULL' ? x : undefined);
+  const onDelete = rule(fk.onDelete);
+  const onUpdate = rule(fk.onUpdate);
+  if (onDelete === undefined && onUpdate === undefined) return undefined;
+  return {
+    name: fk.name ?? '(unnamed)',
+    child: { db, table, columns: fk.columns },
+    parent: { db: fk.parentDb ?? db, table: fk.parentTable, columns: fk.parentColumns },
+    onDelete,
+    onUpdate,
+  };
 }

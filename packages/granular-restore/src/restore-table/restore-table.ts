@@ -40,6 +40,8 @@ import {
 } from '@pitr/core';
 import { isoUtc } from '../output/row-values.js';
 import { type GranularSource, type ScanResult, scanTransactions } from '../scan/scan-transactions.js';
+import { type PrefilteredBinlogs, prefilterBinlogs } from '../scan/binlog-prefilter.js';
+import { type DumpPassResult, dumpPass } from './dump-pass.js';
 import type { TableName } from '../find-transactions.js';
 import { WhereFilter, type RowPredicate } from '../where/where-filter.js';
 import { type ColumnCodec, columnCodecs } from './column-codec.js';
@@ -48,6 +50,7 @@ import { FloatFixups, isFloatFixup } from './float-fixups.js';
 import { replaceRows, type ReplaceCounts, readLiveRows } from './replace-rows.js';
 import { rowKey } from './row-key.js';
 import { copyAlter, copyCreateTable, qualified } from './table-definition.js';
+import { FkCascades } from './fk-cascades.js';
 import { type LineageStart, type NameEvent, type QualifiedName, TableLineage, markText, resolveOrigin, sameName, showName } from './table-lineage.js';
 import { CopyTableOutput, SqlFileOutput, type TableOutput } from './table-output.js';
 
@@ -107,13 +110,25 @@ export async function restoreTable(options: RestoreTableOptions): Promise<Restor
   const out = options.output;
   if (out.kind === 'replace' && out.url === '') throw new PitrError('USAGE', '--replace needs --to URL');
 
+  // 0. the dump (schema, definition, this table's rows spooled) and a prefilter pass over the
+  //    binlogs (this table's rows only), at the same time: neither needs the other
+  const first = await firstPass(options, target);
+  try {
+    return await restoreWith(options, filter, target, first.dump, first.prefiltered);
+  } finally {
+    await first.dump.dispose();
+  }
+}
+
+async function restoreWith(options: RestoreTableOptions, filter: WhereFilter | undefined, target: QualifiedName, dumped: DumpPassResult, prefiltered: PrefilteredBinlogs | undefined): Promise<RestoreTableResult> {
+  const out = options.output;
   // 1. the binlogs, following the name; a second pass when the name came from another table
   const log: NameEvent[] = [];
-  let pass = await scanPass(options, { kind: 'dump', name: target }, false, log, filter);
+  let pass = await scanPass(options, { kind: 'dump', name: target }, false, log, filter, dumped.schema, prefiltered);
   let lineage = pass.lineage;
   if (lineage.state === 'renamed-in') {
     const origin = resolveOrigin(target, log);
-    pass = await scanPass(options, origin, true, [], filter);
+    pass = await scanPass(options, origin, true, [], filter, dumped.schema, undefined);
     lineage = pass.lineage;
   }
   const { scan, last } = pass;
@@ -140,7 +155,7 @@ export async function restoreTable(options: RestoreTableOptions): Promise<Restor
   let definition: string[] = [];
   let droppedForeignKeys: readonly string[] = [];
   if (copyName !== undefined) {
-    const createSql = lineage.create?.sql ?? (await dumpCreateTable(options.source.dump, lineage.dumpName!));
+    const createSql = lineage.create?.sql ?? (sameName(lineage.dumpName!, target) ? dumped.createSql : undefined) ?? (await dumpCreateTable(options.source.dump, lineage.dumpName!));
     if (lineage.create !== undefined && /\)\s*(?:[^)]*\b)?(SELECT|AS\s+SELECT)\b/i.test(createSql.slice(createSql.lastIndexOf(')')))) {
       throw new PitrError('PLAN', `${showName(target)} was created by CREATE TABLE … SELECT (${markText(lineage.create.mark)}): restore-table does not replay it`, { hints: ['restore the whole database to a scratch server (pitr restore … --to URL)'] });
     }
@@ -197,7 +212,8 @@ export async function restoreTable(options: RestoreTableOptions): Promise<Restor
   try {
     if (output !== undefined) await output.begin(definition, codecs);
     if (lineage.fromDump) {
-      await streamDump(options, lineage.dumpName!, codecs, async (row) => {
+      const fromSpool = dumped.complete && sameName(lineage.dumpName!, target);
+      await (fromSpool ? (n: QualifiedName, c: readonly ColumnCodec[], f: (row: RowImage) => Promise<void>) => dumped.rows(c, n, f) : (n: QualifiedName, c: readonly ColumnCodec[], f: (row: RowImage) => Promise<void>) => streamDump(options, n, c, f))(lineage.dumpName!, codecs, async (row) => {
         backupRowsRead++;
         if (key.length > 0) {
           if (changes.byKey.has(rowKey(row, key))) return;
@@ -209,7 +225,8 @@ export async function restoreTable(options: RestoreTableOptions): Promise<Restor
             return;
           }
         }
-        await emit(row, false);
+        const now = lineage.backupRow(row);
+        if (now !== null) await emit(now, false);
       });
     }
     if (key.length > 0) {
@@ -256,7 +273,68 @@ interface PassResult {
 /** Thrown from the transaction callback to stop reading at the first transaction past the target. */
 const STOP = Symbol('past the target');
 
-async function scanPass(options: RestoreTableOptions, start: LineageStart, follow: boolean, log: NameEvent[], filter: WhereFilter | undefined): Promise<PassResult> {
+/**
+ * The dump pass and the binlog prefilter, side by side (the dump mostly waits for gunzip, which
+ * runs on libuv's thread pool; the binlog checksums run on a worker). The prefilter is skipped when
+ * the source is not what scanTransactions accepts (it then reports the problem).
+ */
+async function firstPass(options: RestoreTableOptions, target: QualifiedName): Promise<{ dump: DumpPassResult; prefiltered: PrefilteredBinlogs | undefined }> {
+  const source = options.source;
+  const coords = source.coordinates ?? (await dumpCoordinates(source.dump));
+  const firstFile = source.binlogs[0];
+  const canPrefilter = coords.binlog !== undefined && firstFile !== undefined && firstFile.name === coords.binlog.file;
+  const [d, p] = await Promise.allSettled([
+    dumpPass(source.dump, target, coords.flavor ?? 'mariadb', options.onProgress === undefined ? undefined : (done, t) => options.onProgress!('dump', done, t), 0),
+    canPrefilter
+      ? prefilterBinlogs({
+          binlogs: source.binlogs,
+          startPos: coords.binlog!.pos,
+          tables: [target],
+          until: options.at,
+          ...(options.onProgress ? { onProgress: (done: number, t: number) => options.onProgress!('binlogs', done, t) } : {}),
+        })
+      : Promise.resolve(undefined),
+  ]);
+  if (d.status === 'rejected') throw d.reason;
+  if (p.status === 'rejected') {
+    await d.value.dispose();
+    throw p.reason;
+  }
+  let pre = p.value;
+  // a parent's foreign-key actions reach the table without row events of its own (FkCascades):
+  // the parents' (and their parents') rows are needed too — read again keeping them
+  const related = foreignKeyParents(d.value.schema, target);
+  if (pre !== undefined && pre.fallback === undefined && related.length > 0) {
+    try {
+      pre = await prefilterBinlogs({ binlogs: source.binlogs, startPos: coords.binlog!.pos, tables: [target, ...related], until: options.at });
+    } catch (e) {
+      await d.value.dispose();
+      throw e;
+    }
+  }
+  return { dump: d.value, prefiltered: pre === undefined || pre.fallback !== undefined ? undefined : pre };
+}
+
+/** Tables the table's FOREIGN KEYs refer to, and the tables theirs refer to (the backup's definitions). */
+function foreignKeyParents(schema: SchemaProvider, name: QualifiedName): QualifiedName[] {
+  const out: QualifiedName[] = [];
+  const parentsOf = (db: string, table: string): QualifiedName[] => (schema.getTable(db, table)?.foreignKeys ?? []).map((fk) => ({ db: fk.parentDb ?? db, table: fk.parentTable }));
+  for (const p of parentsOf(name.db, name.table)) {
+    out.push(p);
+    out.push(...parentsOf(p.db, p.table));
+  }
+  return out;
+}
+
+async function scanPass(
+  options: RestoreTableOptions,
+  start: LineageStart,
+  follow: boolean,
+  log: NameEvent[],
+  filter: WhereFilter | undefined,
+  schema: SchemaProvider,
+  prefiltered: PrefilteredBinlogs | undefined,
+): Promise<PassResult> {
   let lineage: TableLineage | undefined;
   let history: SchemaHistory | undefined;
   let flavor: Flavor = 'mariadb';
@@ -271,11 +349,15 @@ async function scanPass(options: RestoreTableOptions, start: LineageStart, follo
       {
         source: options.source,
         range: {},
-        keepRows: (b) => lineage !== undefined && lineage.state === 'present' && lineage.wants(b),
+        schema,
+        ...(prefiltered === undefined ? {} : { prefiltered }),
+        keepRows: (b) => lineage !== undefined && lineage.state === 'present' && lineage.keeps(b),
         onSchema: (initial: SchemaProvider, f: Flavor) => {
           flavor = f;
           history = new SchemaHistory(initial, { flavor: f });
-          lineage = new TableLineage({ start, follow, history });
+          // foreign-key actions of its parents reach the table without a row event of its own
+          const cascades = start.kind === 'dump' ? FkCascades.fromSchema(initial, start.name.db, start.name.table) : undefined;
+          lineage = new TableLineage({ start, follow, history, cascades });
           // a column the filter names that the backup's table lacks: refused before the binlogs are read
           const t = initial.getTable(start.name.db, start.name.table);
           if (filter !== undefined && t !== undefined && start.kind === 'dump') checkFilterColumns(filter, t.columns.map((c) => c.name), start.name);

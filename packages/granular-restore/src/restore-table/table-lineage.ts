@@ -19,6 +19,7 @@ import {
   ddlSummary,
 } from '@pitr/core';
 import { isoUtc } from '../output/row-values.js';
+import type { FkCascades } from './fk-cascades.js';
 import { hasMissing, rowKey } from './row-key.js';
 
 export interface QualifiedName {
@@ -112,6 +113,8 @@ export interface LineageOptions {
   /** Follow RENAMEs of the table (pass 2), or stay with the name (pass 1). */
   readonly follow: boolean;
   readonly history: SchemaHistory;
+  /** What foreign-key actions of parent tables did to this table (fk-cascades.ts), when any can. */
+  readonly cascades?: FkCascades | undefined;
 }
 
 /** One pass's view of the table. Feed every transaction up to the target, in order. */
@@ -175,6 +178,16 @@ export class TableLineage {
     return body.table.db === this.name.db && body.table.table === this.name.table;
   }
 
+  /** Which row events to keep: the table's own, and its parents' when their foreign-key actions reach it. */
+  keeps(body: RowsBody): boolean {
+    return this.wants(body) || this.options.cascades?.wants(body) === true;
+  }
+
+  /** A row of the backup that the binlogs never changed, as the range's foreign-key actions left it (null: deleted). */
+  backupRow(row: RowImage): RowImage | null {
+    return this.options.cascades === undefined ? row : this.options.cascades.backupRow(row);
+  }
+
   /** Applies one transaction: its DDL to the schema history (and the lineage), then its rows. */
   transaction(t: Transaction, log: NameEvent[]): void {
     for (const q of t.queries) {
@@ -182,9 +195,10 @@ export class TableLineage {
       this.query(q.db, q.query, mark, log);
     }
     if (this.state !== 'present') return;
+    const cascades = this.options.cascades;
     for (const body of t.rowEvents) {
-      if (!this.wants(body)) continue;
-      this.rows(body, { gtid: t.gtidText ?? null, file: t.file, pos: t.startPos, commitTimeUs: t.commitTimeUs, statement: '' });
+      if (this.wants(body)) this.rows(body, { gtid: t.gtidText ?? null, file: t.file, pos: t.startPos, commitTimeUs: t.commitTimeUs, statement: '' });
+      else if (cascades?.wants(body) === true) cascades.parentRows(body, (this.changes ??= this.newChanges()), { gtid: t.gtidText ?? null, file: t.file, pos: t.startPos });
     }
   }
 

@@ -13,6 +13,7 @@
  * one a restore to T would replay. Reading stops at the first transaction past `--until`.
  */
 import {
+  type BinlogEvent,
   type DumpCoordinates,
   PitrError,
   type RowsBody,
@@ -26,6 +27,7 @@ import {
   type SchemaProvider,
 } from '@pitr/core';
 import { type GroupedTransaction, TransactionGrouper } from './transaction-grouper.js';
+import type { PrefilteredBinlogs } from './binlog-prefilter.js';
 
 export interface GranularBinlogFile {
   /** The binlog's name as the server names it (`mariadb-bin.000042`), without a compression suffix. */
@@ -66,6 +68,13 @@ export interface ScanOptions {
   readonly onSchema?: (initial: SchemaProvider, flavor: Flavor) => void;
   /** Bytes read of the binlogs' total. */
   readonly onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /** The backup's table definitions when already read (saves a pass over the dump). */
+  readonly schema?: SchemaProvider;
+  /**
+   * The events to read instead of the files: a prefilter pass over the same binlogs (binlog-prefilter.ts)
+   * that kept every event the wanted rows need; it must be complete (`fallback` undefined).
+   */
+  readonly prefiltered?: PrefilteredBinlogs;
 }
 
 export interface ScanResult {
@@ -96,7 +105,7 @@ export async function scanTransactions(options: ScanOptions, onTransaction: (t: 
   }
   if (range.from?.kind === 'latest') throw new PitrError('USAGE', '--from latest selects nothing', { hints: ['give --from as a time, gtid:… or pos:…'] });
   const flavor: Flavor = coords.flavor ?? 'mariadb';
-  const initial = await schemaFromDump(source.dump);
+  const initial = options.schema ?? (await schemaFromDump(source.dump));
   options.onSchema?.(initial, flavor);
   const schema = new SchemaHistory(initial, { flavor });
   // --from T: the transactions a restore to T --exclusive would NOT replay
@@ -117,7 +126,40 @@ export async function scanTransactions(options: ScanOptions, onTransaction: (t: 
   let read = 0;
   let end = { file: first.name, pos: coords.binlog.pos };
   let done = false;
-  for (let i = 0; i < source.binlogs.length && !done; i++) {
+  const handle = async (batch: readonly BinlogEvent[]): Promise<void> => {
+    for (const event of batch) {
+      end = { file: event.file, pos: event.end };
+      const t = grouper.push(event);
+      if (t === undefined) continue;
+      read++;
+      const summary = { commitTimeUs: t.commitTimeUs, gtid: t.gtid, file: t.file, startPos: t.startPos, endPos: t.endPos };
+      const before = fromMatcher !== undefined && fromMatcher.decide(summary).verdict === 'kept';
+      const after = untilMatcher !== undefined && untilMatcher.decide(summary).verdict === 'lost';
+      if (after) {
+        done = true;
+        return;
+      }
+      if (before) continue;
+      if (wanted !== undefined) {
+        if (t.gtidText === undefined || !wanted.has(t.gtidText)) continue;
+        found.add(t.gtidText);
+      }
+      await onTransaction(t);
+      if (wanted !== undefined && found.size === wanted.size) {
+        done = true;
+        return;
+      }
+    }
+  };
+  if (options.prefiltered !== undefined) {
+    if (options.prefiltered.fallback !== undefined) throw new Error(`internal: an incomplete prefilter pass was given (${options.prefiltered.fallback})`);
+    for await (const batch of options.prefiltered.replay({ schema, onWarning })) {
+      await handle(batch);
+      if (done) break;
+    }
+    if (!done) end = { ...options.prefiltered.end };
+  }
+  for (let i = 0; options.prefiltered === undefined && i < source.binlogs.length && !done; i++) {
     const f = source.binlogs[i]!;
     const reader = readBinlogFile(f.path, { schema, onWarning, ...(i === 0 ? { startPosition: coords.binlog.pos } : {}) });
     let drained = false;
@@ -127,29 +169,7 @@ export async function scanTransactions(options: ScanOptions, onTransaction: (t: 
           drained = true;
           break;
         }
-        for (const event of batch) {
-          end = { file: event.file, pos: event.end };
-          const t = grouper.push(event);
-          if (t === undefined) continue;
-          read++;
-          const summary = { commitTimeUs: t.commitTimeUs, gtid: t.gtid, file: t.file, startPos: t.startPos, endPos: t.endPos };
-          const before = fromMatcher !== undefined && fromMatcher.decide(summary).verdict === 'kept';
-          const after = untilMatcher !== undefined && untilMatcher.decide(summary).verdict === 'lost';
-          if (after) {
-            done = true;
-            break;
-          }
-          if (before) continue;
-          if (wanted !== undefined) {
-            if (t.gtidText === undefined || !wanted.has(t.gtidText)) continue;
-            found.add(t.gtidText);
-          }
-          await onTransaction(t);
-          if (wanted !== undefined && found.size === wanted.size) {
-            done = true;
-            break;
-          }
-        }
+        await handle(batch);
         options.onProgress?.(doneBefore + Math.min(end.pos, f.size), total);
         if (done) break;
       }
