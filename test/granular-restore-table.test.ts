@@ -86,13 +86,15 @@ describe('pitr restore-table', () => {
       CREATE TABLE shop.gone (id INT PRIMARY KEY, v VARCHAR(10)) ENGINE=InnoDB;
       CREATE TABLE shop.oldname (id INT PRIMARY KEY, v VARCHAR(10)) ENGINE=InnoDB;
       CREATE TABLE shop.altered (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;
+      CREATE TABLE shop.modified (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;
       CREATE TABLE shop.parent (id INT PRIMARY KEY, name VARCHAR(20)) ENGINE=InnoDB;
       CREATE TABLE shop.child (id INT PRIMARY KEY, parent_id INT, CONSTRAINT fk_child_parent FOREIGN KEY (parent_id) REFERENCES shop.parent (id) ON DELETE CASCADE) ENGINE=InnoDB;
       INSERT INTO shop.nokey VALUES (1, 'a'), (1, 'a'), (2, NULL);
       INSERT INTO shop.trunc VALUES (1, 'old'), (2, 'old');
       INSERT INTO shop.gone VALUES (1, 'g1'), (2, 'g2');
       INSERT INTO shop.oldname VALUES (1, 'o1');
-      INSERT INTO shop.altered VALUES (1, 1);
+      INSERT INTO shop.altered VALUES (1, 1), (2, 2), (3, 3);
+      INSERT INTO shop.modified VALUES (1, 1);
       INSERT INTO shop.parent VALUES (1, 'p1'), (2, 'p2'), (3, 'p3'), (4, 'p4'), (5, 'p5'), (6, 'p6');
       INSERT INTO shop.child VALUES (10, 1), (20, 2), (30, 3), (60, 6);
     `);
@@ -140,7 +142,10 @@ describe('pitr restore-table', () => {
       UPDATE shop.types SET d = 1.0, vc = 'a' WHERE id = 4;
       UPDATE shop.types SET vc = 'x' WHERE id = 6;
       ALTER TABLE shop.types ADD INDEX (d);
-      ALTER TABLE shop.altered ADD COLUMN w INT;
+      UPDATE shop.altered SET v = 20 WHERE id = 2;
+      ALTER TABLE shop.altered ADD COLUMN w INT, ADD COLUMN tag VARCHAR(8) NOT NULL DEFAULT 'né' FIRST, DROP COLUMN v;
+      UPDATE shop.altered SET w = 7 WHERE id = 3;
+      ALTER TABLE shop.modified MODIFY v BIGINT;
       INSERT INTO shop.trunc VALUES (6, 'newer');
     `);
     renamedAt = await record(); // moment 2
@@ -244,10 +249,18 @@ describe('pitr restore-table', () => {
     expect(JSON.parse(fromRepo.stdout)).toMatchObject({ table: 'shop.trunc', copy: 'shop.trunc_repo', rows: 2, fromBackup: 0, fromBinlog: 2 });
     expect(await rows(server, 'shop', 'trunc_repo')).toEqual(moments[2]!.tables.trunc);
 
-    const altered = await pitr('restore-table', 'shop.altered', '--at', 'latest', ...source(), '--sql-out', join(dir, 'y.sql'));
-    expect(altered.code).toBe(3);
-    expect(altered.stderr).toMatch(/changed its columns in the range \(ALTER TABLE shop\.altered ADD COLUMN w INT — GTID 0-\d+-\d+/);
-    expect(altered.stderr).toMatch(/scratch server/);
+    // ADD/DROP COLUMN in the range: the backup's rows (and rows logged before the ALTER) are carried over
+    const altered = await pitr('restore-table', 'shop.altered', '--at', 'latest', ...source(), '--to', server.url, '--into', 'shop.altered_copy');
+    expect(altered.code, altered.stderr).toBe(0);
+    expect(await rows(server, 'shop', 'altered_copy')).toEqual(await rows(server, 'shop', 'altered'));
+    const filtered = await pitr('restore-table', 'shop.altered', '--at', 'latest', '--where', "tag = 'NÉ' AND w IS NULL", ...source(), '--to', server.url, '--into', 'shop.altered_where');
+    expect(filtered.code, filtered.stderr).toBe(0);
+    expect(await rows(server, 'shop', 'altered_where')).toEqual(await rows(server, 'shop', 'altered', "WHERE tag = 'NÉ' AND w IS NULL"));
+    // a changed type is not converted: refused, naming the statement
+    const modified = await pitr('restore-table', 'shop.modified', '--at', 'latest', ...source(), '--sql-out', join(dir, 'y.sql'));
+    expect(modified.code).toBe(3);
+    expect(modified.stderr).toMatch(/changed its columns in the range \(ALTER TABLE shop\.modified MODIFY v BIGINT — GTID 0-\d+-\d+, committed [^)]+\) in a way restore-table does not convert rows across: it changes or renames a column/);
+    expect(modified.stderr).toMatch(/scratch server/);
   });
 
   it('refuses bad filters before reading anything, and touches nothing', async () => {

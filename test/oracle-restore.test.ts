@@ -193,8 +193,14 @@ describe('oracle: pitr restore reproduces every recorded moment', () => {
   });
 
   describe('restore-table (issue 5): one table at a moment equals its recorded rows', { timeout: 180_000 }, () => {
-    // [table, phase]: all types; generated columns; cascades; before its DROP; after its TRUNCATE
+    // [table, phase]: all types; generated columns; cascades; before its DROP; after its TRUNCATE;
+    // across ADD/DROP COLUMN (NOT NULL DEFAULT … AFTER, DROP + ADD with a string default, a nullable
+    // column added from another default database, and after a RENAME across databases)
     const cases: [string, string, number][] = [
+      ['oracle_a', 'accounts', 9],
+      ['oracle_a', 'types', 9],
+      ['oracle_a', 'kv', 9],
+      ['oracle_c', 'moved', 9],
       ['oracle_a', 'types', 1],
       ['oracle_a', 'gen', 4],
       ['oracle_a', 'child_cascade', 3],
@@ -206,7 +212,7 @@ describe('oracle: pitr restore reproduces every recorded moment', () => {
       const { runPitr } = await import('../tools/src/run-pitr.js');
       const server = await startOracleTarget();
       try {
-        await server.query(`CREATE DATABASE oracle_a`);
+        await server.query(`CREATE DATABASE oracle_a; CREATE DATABASE oracle_c`);
         for (const [db, table, i] of cases) {
           const phase = run.phases[i]!;
           const into = `${db}.${table}_at_${i}`;

@@ -137,6 +137,8 @@ async function restoreWith(options: RestoreTableOptions, filter: WhereFilter | u
   if (lineage.state !== 'present' || !sameName(lineage.name, target)) throw notAtTarget(target, lineage, log, options.at);
   lineage.check();
   const schema = pass.history.getTable(target.db, target.table);
+  // a column the filter names that the table lacks at the target (nothing is written before this)
+  if (filter !== undefined && schema !== undefined) checkFilterColumns(filter, schema.columns.map((c) => c.name), target);
   if (schema === undefined) throw new PitrError('PLAN', `the definition of ${showName(target)} at the target is not known`, { hints: ['restore the whole database to a scratch server (pitr restore … --to URL)'] });
   const codecs = columnCodecs(schema.columns);
   const defs = codecs.map((c) => c.def);
@@ -213,8 +215,12 @@ async function restoreWith(options: RestoreTableOptions, filter: WhereFilter | u
     if (output !== undefined) await output.begin(definition, codecs);
     if (lineage.fromDump) {
       const fromSpool = dumped.complete && sameName(lineage.dumpName!, target);
-      await (fromSpool ? (n: QualifiedName, c: readonly ColumnCodec[], f: (row: RowImage) => Promise<void>) => dumped.rows(c, n, f) : (n: QualifiedName, c: readonly ColumnCodec[], f: (row: RowImage) => Promise<void>) => streamDump(options, n, c, f))(lineage.dumpName!, codecs, async (row) => {
+      // ADD/DROP COLUMN in the range: the backup's rows are read in its own layout, then carried over
+      const backupColumns = lineage.layouts.length === 0 ? undefined : dumped.schema.getTable(lineage.dumpName!.db, lineage.dumpName!.table)?.columns;
+      const backupCodecs = backupColumns === undefined ? codecs : columnCodecs(backupColumns);
+      await (fromSpool ? (n: QualifiedName, c: readonly ColumnCodec[], f: (row: RowImage) => Promise<void>) => dumped.rows(c, n, f) : (n: QualifiedName, c: readonly ColumnCodec[], f: (row: RowImage) => Promise<void>) => streamDump(options, n, c, f))(lineage.dumpName!, backupCodecs, async (read) => {
         backupRowsRead++;
+        const row = backupColumns === undefined ? read : lineage.toTargetLayout(read);
         if (key.length > 0) {
           if (changes.byKey.has(rowKey(row, key))) return;
         } else {
@@ -358,9 +364,6 @@ async function scanPass(
           // foreign-key actions of its parents reach the table without a row event of its own
           const cascades = start.kind === 'dump' ? FkCascades.fromSchema(initial, start.name.db, start.name.table) : undefined;
           lineage = new TableLineage({ start, follow, history, cascades });
-          // a column the filter names that the backup's table lacks: refused before the binlogs are read
-          const t = initial.getTable(start.name.db, start.name.table);
-          if (filter !== undefined && t !== undefined && start.kind === 'dump') checkFilterColumns(filter, t.columns.map((c) => c.name), start.name);
         },
         ...(options.onWarning ? { onWarning: options.onWarning } : {}),
         ...(options.onProgress ? { onProgress: (d: number, t: number) => options.onProgress!('binlogs', d, t) } : {}),

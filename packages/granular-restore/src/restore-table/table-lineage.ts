@@ -20,6 +20,7 @@ import {
 } from '@pitr/core';
 import { isoUtc } from '../output/row-values.js';
 import type { FkCascades } from './fk-cascades.js';
+import { type LayoutStep, convertRow, layoutStep } from './layout-step.js';
 import { hasMissing, rowKey } from './row-key.js';
 
 export interface QualifiedName {
@@ -70,10 +71,20 @@ export class RowChanges {
 
   constructor(
     /** Primary key column indexes; empty = no key. */
-    readonly key: readonly number[],
+    public key: readonly number[],
     /** Columns compared for whole-row identity (not generated). */
-    readonly compared: readonly number[],
+    public compared: readonly number[],
   ) {}
+
+  /**
+   * Carries every row state into a new layout (layout-step.ts). The primary key keeps its values
+   * (a step never touches it), so the keys of the map stay; tables without a key are refused there.
+   */
+  convert(step: LayoutStep, columns: readonly SchemaColumn[]): void {
+    for (const [k, row] of this.byKey) if (row !== null) this.byKey.set(k, convertRow(row, step));
+    this.key = columns.flatMap((c, i) => (c.primaryKey ? [i] : []));
+    this.compared = columns.flatMap((c, i) => (c.generated ? [] : [i]));
+  }
 
   get size(): number {
     return this.key.length > 0 ? this.byKey.size : this.multiset.size;
@@ -129,8 +140,11 @@ export class TableLineage {
   create: { readonly db: string; readonly sql: string; readonly mark: DdlMark } | undefined;
   /** Later DDL that does not change the row layout (indexes, options), replayed on a copy. */
   readonly alters: { readonly db: string; readonly sql: string; readonly mark: DdlMark }[] = [];
-  /** A DDL that changed the row layout (restore-table refuses to convert rows across it). */
+  /** A DDL that changed the row layout in a way restore-table does not convert (refused), and why. */
   layoutChange: DdlMark | undefined;
+  layoutReason: string | undefined;
+  /** Column-layout ALTERs followed (ADD/DROP COLUMN): the backup's rows go through each, in order. */
+  readonly layouts: LayoutStep[] = [];
   /** The definition became unknown (a statement the schema history could not follow). */
   unknown: { readonly reason: string; readonly mark: DdlMark } | undefined;
   /** Rows only in some columns (binlog_row_image=MINIMAL/NOBLOB). */
@@ -186,6 +200,13 @@ export class TableLineage {
   /** A row of the backup that the binlogs never changed, as the range's foreign-key actions left it (null: deleted). */
   backupRow(row: RowImage): RowImage | null {
     return this.options.cascades === undefined ? row : this.options.cascades.backupRow(row);
+  }
+
+  /** A row as the backup holds it, in the table's layout at the target (after the ADD/DROP COLUMNs followed). */
+  toTargetLayout(row: RowImage): RowImage {
+    let out = row;
+    for (const step of this.layouts) out = convertRow(out, step);
+    return out;
   }
 
   /** Applies one transaction: its DDL to the schema history (and the lineage), then its rows. */
@@ -298,7 +319,15 @@ export class TableLineage {
         if (after === undefined) {
           this.unknown ??= { reason: history.unknownReason((to ?? name).db, (to ?? name).table) ?? 'not understood', mark };
         } else if (before !== undefined && !sameLayout(before.columns, after.columns)) {
-          this.layoutChange ??= mark;
+          const step = to !== undefined ? 'it also renames the table' : (this.changes?.key.length ?? 1) === 0 ? 'the table has no primary key' : layoutStep(before.columns, after.columns, sql);
+          if (typeof step === 'string') {
+            this.layoutChange ??= mark;
+            this.layoutReason ??= step;
+          } else {
+            this.layouts.push(step);
+            this.changes?.convert(step, after.columns);
+            this.alters.push({ db, sql, mark });
+          }
         } else if (to === undefined) {
           this.alters.push({ db, sql, mark });
         }
@@ -338,11 +367,16 @@ export class TableLineage {
     const name = showName(this.name);
     if (this.layoutChange !== undefined) {
       const m = this.layoutChange;
-      throw new PitrError('PLAN', `${name} changed its columns in the range (${m.statement.slice(0, 160)} — ${markText(m)}): restore-table does not convert the backup's rows to the new layout`, {
+      throw new PitrError('PLAN', `${name} changed its columns in the range (${m.statement.slice(0, 160)} — ${markText(m)}) in a way restore-table does not convert rows across: ${this.layoutReason ?? 'not a plain ADD/DROP COLUMN'}`, {
         hints: [
           'restore the whole database to a scratch server at the target (pitr restore TARGET … --to URL) and copy the table from there',
           'or use a backup taken after that ALTER, or an --at before it',
         ],
+      });
+    }
+    if (this.layouts.length > 0 && (this.options.cascades?.fired ?? 0) > 0) {
+      throw new PitrError('PLAN', `${name} changed its columns in the range and foreign-key actions of its parents changed its rows: restore-table does not combine the two`, {
+        hints: ['restore the whole database to a scratch server at the target (pitr restore TARGET … --to URL) and copy the table from there'],
       });
     }
     if (this.unknown !== undefined) {
