@@ -3,8 +3,8 @@
  * optional), malformed additions are refused, and updateManifest serialises concurrent writers
  * (the archiver and `pitr expire`) so neither undoes the other's change.
  */
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MANIFEST_FORMAT, readManifest, updateManifest, validateManifest, withEntry, writeManifest, type BinlogManifest, type ManifestFileEntry } from './binlog-manifest.js';
@@ -78,5 +78,21 @@ describe('updateManifest', () => {
     );
     const m = (await readManifest(repo, base.timeline))!;
     expect(m.files.map((f) => f.name)).toEqual(Array.from({ length: 20 }, (_, i) => entry(i + 1).name));
+  });
+
+  it('takes over the lock of a killed writer on this host at once; waits for another host\'s', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pitr-manifest-'));
+    dirs.push(dir);
+    const repo = await initRepo(dir);
+    await mkdir(repo.layout.timelineDir(base.timeline), { recursive: true });
+    await writeManifest(repo, base);
+    const lock = join(repo.layout.timelineDir(base.timeline), 'manifest.lock');
+    // a pid that cannot be running (beyond pid_max)
+    await writeFile(lock, `999999999 ${hostname()}\n`);
+    const t0 = Date.now();
+    await updateManifest(repo, base.timeline, (m) => withEntry(m!, entry(1)), { waitMs: 5000 });
+    expect(Date.now() - t0).toBeLessThan(1000);
+    await writeFile(lock, `999999999 some-other-host\n`);
+    await expect(updateManifest(repo, base.timeline, (m) => withEntry(m!, entry(2)), { waitMs: 200 })).rejects.toMatchObject({ code: 'REPO_LOCKED' });
   });
 });

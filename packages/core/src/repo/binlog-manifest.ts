@@ -31,12 +31,14 @@
  * timeline's `manifest.lock`, and the archiver applies its own changes to the manifest on disk
  * the same way, so neither undoes the other's.
  */
-import { open, stat, unlink } from 'node:fs/promises';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Flavor } from '../binlog/types.js';
 import { ERROR_CODES, PitrError } from '../errors/pitr-error.js';
 import { errnoCode } from './atomic-file.js';
 import type { PitrRepo } from './repo-layout.js';
+import { pidAlive } from './repo-lock.js';
 
 export const MANIFEST_FORMAT = 'pitr-binlog-manifest';
 export const MANIFEST_VERSION = 1;
@@ -202,7 +204,7 @@ export async function updateManifest(
   for (;;) {
     try {
       const h = await open(lockPath, 'wx', 0o600);
-      await h.writeFile(`${process.pid}\n`);
+      await h.writeFile(`${process.pid} ${hostname()}\n`);
       await h.close();
       break;
     } catch (e) {
@@ -213,7 +215,8 @@ export async function updateManifest(
         (st) => Date.now() - st.mtimeMs,
         () => 0,
       );
-      if (age > MANIFEST_LOCK_STALE_MS) {
+      // left by a writer that died (a SIGKILLed archiver): its pid is gone on this host
+      if (age > MANIFEST_LOCK_STALE_MS || (await lockHolderDead(lockPath))) {
         await unlink(lockPath).catch(() => undefined);
         continue;
       }
@@ -232,6 +235,14 @@ export async function updateManifest(
   } finally {
     await unlink(lockPath).catch(() => undefined);
   }
+}
+
+/** The manifest lock's holder (`pid host`) is a process of this host that no longer runs. */
+async function lockHolderDead(lockPath: string): Promise<boolean> {
+  const text = await readFile(lockPath, 'utf8').catch(() => '');
+  const [pid, host] = text.trim().split(/\s+/);
+  if (pid === undefined || host !== hostname()) return false; // unknown, or another host's: wait for the age
+  return !pidAlive(Number(pid));
 }
 
 /** Replaces (by name) or adds `entry`, keeping binlog order. */

@@ -281,7 +281,7 @@ function parseOwner(raw: string): RepoLockOwner | undefined {
 }
 
 /** signal 0 checks existence without signalling; EPERM means it exists but is not ours. */
-function pidAlive(pid: number): boolean {
+export function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
