@@ -22,10 +22,10 @@
  * of every run must be the same bytes. Any failure makes the script exit 1.
  * The last stdout line is one JSON object with every figure (`{"bench":"granular",...}`).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,10 +33,11 @@ import { parseArgs } from 'node:util';
 import { startServer, type ServerOptions, type TestServer } from '../src/index.js';
 import { summariseCpuProfile, type ProfileSummary } from './cpu-profile-summary.js';
 import { ROW_HASH_SQL, cachedGranularWorkload, clientConfigText, defaultCacheRoot, ensureGranularWorkload, type GranularWorkload } from './granular-workload.js';
+import { type Timed, timed as timedIn } from './timed.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const timed = (argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<Timed> => timedIn(argv, { cwd: REPO, env });
 const PITR = join(REPO, 'packages', 'cli', 'bin', 'pitr.mjs');
-const GNU_TIME = '/usr/bin/time';
 const TARGET_READ_RATIO = 1.5;
 const TARGET_FULL_RATIO = 10;
 const MIN_MB = 300;
@@ -56,15 +57,6 @@ const USAGE = `usage: bench-granular.ts [--dump-mb N] [--binlog-mb N] [--runs N]
   --profile        one more, untimed restore-table under --cpu-prof; prints the top functions
   --cache-dir DIR  cache for the generated source (default $PITR_BENCH_DIR or ~/.cache/pitr-bench)
 `;
-
-interface Timed {
-  wallMs: number;
-  maxRssKB: number | undefined;
-  cpuMs: number | undefined;
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
 
 interface RunResult {
   run: number;
@@ -94,46 +86,6 @@ function load1(): number {
   return Math.round(loadavg()[0]! * 100) / 100;
 }
 
-/** Runs argv; wall time, peak RSS and CPU (user + system, incl. a shell's children) through GNU time when present. */
-async function timed(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<Timed> {
-  const useGnuTime = existsSync(GNU_TIME);
-  const tmp = await mkdtemp(join(tmpdir(), 'pitr-bench-time-'));
-  const timeFile = join(tmp, 'time.txt');
-  const [cmd, ...args] = useGnuTime ? [GNU_TIME, '-f', '%e %M %U %S', '-o', timeFile, ...argv] : argv;
-  const started = performance.now();
-  const child = spawn(cmd!, args, { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    if (stdout.length < 1 << 20) stdout += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    if (stderr.length < 1 << 16) stderr += d.toString();
-  });
-  const exitCode = await new Promise<number>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code ?? -1));
-  });
-  let wallMs = performance.now() - started;
-  let maxRssKB: number | undefined;
-  let cpuMs: number | undefined;
-  if (useGnuTime) {
-    try {
-      // GNU time prefixes "Command exited with non-zero status N" on failure: take the last line
-      const text = (await readFile(timeFile, 'utf8')).trim().split('\n').pop() ?? '';
-      const m = /^([\d.]+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)$/.exec(text);
-      if (m) {
-        wallMs = Number(m[1]) * 1000;
-        maxRssKB = Number(m[2]);
-        cpuMs = (Number(m[3]) + Number(m[4])) * 1000;
-      }
-    } catch {
-      // keep our own wall clock
-    }
-  }
-  await rm(tmp, { recursive: true, force: true });
-  return { wallMs, maxRssKB, cpuMs, exitCode, stdout, stderr };
-}
 
 /** Free bytes on the filesystem holding `path` (or its nearest existing parent). */
 function freeBytes(path: string): number {

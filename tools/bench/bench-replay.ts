@@ -22,9 +22,9 @@
  * (/proc/<pid>/stat, a server we started) and of the client side (GNU time of the child / pipeline).
  * The last stdout line is one JSON object with every figure (`{"bench":"replay",...}`).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,10 +32,11 @@ import { parseArgs } from 'node:util';
 import { dumpCoordinates } from '@pitr/core';
 import { startServer, type ServerOptions, type TestServer } from '../src/index.js';
 import { summariseCpuProfile, type ProfileSummary } from './cpu-profile-summary.js';
+import { type Timed, type TimedOptions, timed as timedIn } from './timed.js';
 import { CLIENTS, clientConfigText, ensureReplayWorkload, tableChecksums, type ReplayWorkload, type TableChecksum } from './replay-workload.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const GNU_TIME = '/usr/bin/time';
+const timed = (argv: string[], opts: Omit<TimedOptions, 'cwd'> = {}): Promise<Timed> => timedIn(argv, { cwd: REPO, ...opts });
 const TARGET_RATIO = 3;
 /** Both targets: startServer's defaults (binlog ON, ROW, CRC32; see tools/src/server.ts serverArgs). */
 const TARGET_OPTIONS: ServerOptions = { binlog: true };
@@ -104,15 +105,6 @@ interface ChildResult {
   maxRssKB: number;
 }
 
-interface Timed {
-  wallMs: number;
-  maxRssKB: number | undefined;
-  cpuMs: number | undefined;
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
 interface OursRun {
   wallMs: number;
   child: ChildResult;
@@ -153,60 +145,6 @@ function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/**
- * Runs argv; wall time, peak RSS and CPU (user + system, incl. reaped children such as a shell
- * pipeline's) through GNU time when present. `onStderrLine` sees the child's stderr line by line.
- */
-async function timed(argv: string[], opts: { env?: NodeJS.ProcessEnv; onStderrLine?: (line: string) => void } = {}): Promise<Timed> {
-  const useGnuTime = existsSync(GNU_TIME);
-  const tmp = await mkdtemp(join(tmpdir(), 'pitr-bench-time-'));
-  const timeFile = join(tmp, 'time.txt');
-  const [cmd, ...args] = useGnuTime ? [GNU_TIME, '-f', '%e %M %U %S', '-o', timeFile, ...argv] : argv;
-  const started = performance.now();
-  const child = spawn(cmd!, args, { cwd: REPO, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let partial = '';
-  child.stdout.on('data', (d: Buffer) => {
-    if (stdout.length < 1 << 20) stdout += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    const text = partial + d.toString();
-    const lines = text.split('\n');
-    partial = lines.pop() ?? '';
-    for (const l of lines) {
-      if (opts.onStderrLine) opts.onStderrLine(l);
-      else if (stderr.length < 64 * 1024) stderr += `${l}\n`;
-    }
-  });
-  const exitCode = await new Promise<number>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code ?? -1));
-  });
-  if (partial !== '') {
-    if (opts.onStderrLine) opts.onStderrLine(partial);
-    else stderr += partial;
-  }
-  let wallMs = performance.now() - started;
-  let maxRssKB: number | undefined;
-  let cpuMs: number | undefined;
-  if (useGnuTime) {
-    try {
-      // GNU time prefixes "Command exited with non-zero status N" on failure: take the last line
-      const text = (await readFile(timeFile, 'utf8')).trim().split('\n').pop() ?? '';
-      const m = /^([\d.]+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)$/.exec(text);
-      if (m) {
-        wallMs = Number(m[1]) * 1000;
-        maxRssKB = Number(m[2]);
-        cpuMs = (Number(m[3]) + Number(m[4])) * 1000;
-      }
-    } catch {
-      // keep our own wall clock
-    }
-  }
-  await rm(tmp, { recursive: true, force: true });
-  return { wallMs, maxRssKB, cpuMs, exitCode, stdout, stderr };
-}
 
 let clockTicks: number | undefined;
 
