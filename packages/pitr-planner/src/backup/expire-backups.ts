@@ -22,13 +22,13 @@
  * honours, so this runs alongside `pitr archive --follow`) and the files are removed after: a
  * crash leaves unlisted files, never a listed file that is gone.
  */
-import { readdir, rm, unlink } from 'node:fs/promises';
+import { rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ERROR_CODES, PitrError, acquireRepoLock, compareBinlogNames, errnoCode, openRepo, readManifest, syncDirectory, updateManifest } from '@pitr/core';
+import { ERROR_CODES, PitrError, acquireRepoLock, compareBinlogNames, errnoCode, openRepo, syncDirectory, updateManifest } from '@pitr/core';
 import type { BinlogManifest, PitrRepo } from '@pitr/core';
 import type { BackupRecord } from '../catalog/backup-record.js';
 import { deleteBackup, listBackups } from '../catalog/catalog.js';
-import { timelineOfBackup } from './list-repo.js';
+import { readTimelineManifests, timelineOfBackup } from './list-repo.js';
 
 export interface ExpirePolicy {
   /** Keep the newest N completed backups (N ≥ 1). */
@@ -111,30 +111,13 @@ function sameBase(a: string, b: string): boolean {
   return a.replace(/\.\d+$/, '') === b.replace(/\.\d+$/, '');
 }
 
-async function readTimelineManifests(repo: PitrRepo, onWarning: ((m: string) => void) | undefined): Promise<BinlogManifest[]> {
-  let names: string[];
-  try {
-    names = (await readdir(repo.layout.binlogsDir, { withFileTypes: true })).filter((d) => d.isDirectory() && /^\d{4}-/.test(d.name)).map((d) => d.name).sort();
-  } catch {
-    return [];
-  }
-  const out: BinlogManifest[] = [];
-  for (const n of names) {
-    try {
-      const m = await readManifest(repo, n);
-      if (m !== undefined) out.push(m);
-    } catch (e) {
-      // an unreadable manifest: prune nothing at all (we cannot tell what it holds)
-      throw new PitrError(ERROR_CODES.IO, `binlog timeline ${n}: ${(e as Error).message}; no archived binlog was pruned`, { cause: e, hints: ['run pitr verify --repo DIR'] });
-    }
-  }
-  void onWarning;
-  return out;
-}
 
 /** Applies (or, dry, describes) the archive pruning for the retained backups. */
 async function pruneArchive(repo: PitrRepo, retained: readonly BackupRecord[], dryRun: boolean, onWarning: ((m: string) => void) | undefined): Promise<ArchivePruneResult> {
-  const manifests = await readTimelineManifests(repo, onWarning);
+  const manifests = await readTimelineManifests(repo, (n, err) => {
+    // an unreadable manifest: prune nothing at all (we cannot tell what it holds)
+    throw new PitrError(ERROR_CODES.IO, `binlog timeline ${n}: ${err.message}; no archived binlog was pruned`, { cause: err, hints: ['run pitr verify --repo DIR'] });
+  });
   const result: ArchivePruneResult = { implemented: true, files: [], timelines: [], keptFrom: [], note: '' };
   if (manifests.length === 0) return { ...result, note: 'no archived binlogs' };
   if (!retained.some((r) => r.coordinates !== undefined)) return { ...result, note: 'no completed backup with coordinates: the archive is kept as it is' };

@@ -110,7 +110,11 @@ export interface RepoListing {
 export const ARCHIVE_NOT_IMPLEMENTED =
   'no archived binlogs (`pitr archive --source URL --repo DIR`): a restore from this repository can reach only a backup\'s snapshot, or later points with --binlog-dir DIR';
 
-async function readManifests(repo: PitrRepo, problems: string[]): Promise<BinlogManifest[]> {
+/**
+ * The manifests of every archive timeline, oldest first. A manifest that cannot be read goes to
+ * `onUnreadable` (list reports it; expire refuses to prune anything).
+ */
+export async function readTimelineManifests(repo: PitrRepo, onUnreadable: (timeline: string, error: Error) => void): Promise<BinlogManifest[]> {
   let names: string[];
   try {
     names = (await readdir(repo.layout.binlogsDir, { withFileTypes: true })).filter((d) => d.isDirectory() && /^\d{4}-/.test(d.name)).map((d) => d.name).sort();
@@ -123,7 +127,7 @@ async function readManifests(repo: PitrRepo, problems: string[]): Promise<Binlog
       const m = await readManifest(repo, n);
       if (m !== undefined) out.push(m);
     } catch (e) {
-      problems.push(`binlog timeline ${n}: ${(e as Error).message}`);
+      onUnreadable(n, e as Error);
     }
   }
   return out;
@@ -254,7 +258,7 @@ export async function listRepo(dir: string): Promise<RepoListing> {
   const backups = records
     .map((record) => classify(record, lock))
     .sort((a, b) => Date.parse(a.record.startedAt) - Date.parse(b.record.startedAt) || (a.record.id < b.record.id ? -1 : 1));
-  const manifests = await readManifests(repo, problems);
+  const manifests = await readTimelineManifests(repo, (n, e) => problems.push(`binlog timeline ${n}: ${e.message}`));
   const windows: RestorableWindow[] = records
     .filter((r) => r.status === 'completed' && r.coordinates !== undefined)
     .map((r) => ({ backupId: r.id, start: r.coordinates!, startedAt: r.startedAt, end: windowEnd(r.coordinates!, r.startedAt, manifests) }));

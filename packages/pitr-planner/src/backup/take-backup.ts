@@ -32,7 +32,7 @@ import {
   redactUrl,
   syncDirectory,
 } from '@pitr/core';
-import type { DumpCoordinates, PitrRepo } from '@pitr/core';
+import type { DumpCoordinates } from '@pitr/core';
 import type { BackupDatabase, BackupRecord, BackupScope, BackupServer, BackupTrigger } from '../catalog/backup-record.js';
 import { completeBackupRecord, failBackupRecord, startBackupRecord } from '../catalog/catalog.js';
 import { CommitBarrier } from './commit-barrier.js';
