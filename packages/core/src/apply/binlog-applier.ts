@@ -22,7 +22,7 @@
  * transactions only.
  */
 import { QUERY_EVENT } from '../binlog/constants.js';
-import type { BinlogEvent, QueryStatusVars, RowsBody } from '../binlog/types.js';
+import type { BinlogEvent, QueryStatusVars, RowsBody, TableMapBody } from '../binlog/types.js';
 import { ERROR_CODES, PitrError } from '../errors/pitr-error.js';
 import { firstKeyword } from '../schema/schema-history.js';
 import { LITERAL_SESSION_STATEMENTS } from '../sql/literal.js';
@@ -31,7 +31,7 @@ import { type ApplyConnection, serverErrorOf } from './apply-connection.js';
 import { DeferredTriggers } from './deferred-triggers.js';
 import { contextEventStatement, querySessionStatements, useStatement } from './query-session.js';
 import { NetEffect, netEligibleByFacts, netFactsQuery, netIneligibleByMap } from './net-effect.js';
-import { type RowStatement, qualifiedName, rowStatements } from './row-statements.js';
+import { type RowStatement, rowStatements } from './row-statements.js';
 
 const DATABASE_DDL = /^\s*(?:create|drop|alter)\s+(?:database|schema)\b/i;
 
@@ -150,8 +150,11 @@ export class BinlogApplier {
   private readonly batch: { readonly maxTransactions: number; readonly maxBytes: number; readonly netEffect?: boolean } | undefined;
   /** Batching: the combined changes of simple tables in the open target transaction (net-effect.ts). */
   private readonly net: NetEffect | undefined;
-  /** Net effect: which target tables may be combined (asked once per table; forgotten at every DDL). */
-  private readonly netEligible = new Map<string, boolean>();
+  /**
+   * Net effect: which tables may be combined, per table map (the decoder hands out the same object
+   * while the table is unchanged), so the common case costs one lookup; forgotten at every DDL.
+   */
+  private netEligible = new WeakMap<TableMapBody, boolean>();
   private readonly onWarning: ((message: string) => void) | undefined;
   private readonly relaxFloatTables: Set<string>;
   private readonly watermark: ((groups: readonly AppliedGroup[]) => string) | undefined;
@@ -340,7 +343,7 @@ export class BinlogApplier {
       await this.unmergeCurrent(event);
     }
     await this.settle();
-    this.netEligible.clear(); // DDL may change what makes a table simple
+    this.netEligible = new WeakMap(); // DDL may change what makes a table simple
     let bytes = this.queryBytes(event, text, compressed);
     let run = true;
     if (this.rewriteDb !== undefined) {
@@ -415,8 +418,7 @@ export class BinlogApplier {
       this.uniqueChecks = uq;
     }
     const targetDb = this.targetDb === undefined ? body.table.db : this.targetDb(body.table.db);
-    const name = qualifiedName(targetDb, body.table.table);
-    if (this.merging && this.net !== undefined && (await this.mayCombine(body, targetDb, name)) && this.net.add(body, targetDb, name)) {
+    if (this.merging && this.net !== undefined && (this.netEligible.get(body.table) ?? (await this.mayCombine(body, targetDb))) && this.net.add(body, targetDb)) {
       this.groupRows += body.rows.length;
       return;
     }
@@ -427,7 +429,7 @@ export class BinlogApplier {
       return this.fail(event, e instanceof PitrError ? e.message : String(e), e instanceof PitrError ? e.code : ERROR_CODES.INTERNAL, e);
     }
     if (this.merging) {
-      if (this.net?.has(name) === true) for (const st of this.net.flush(name)) this.enqueue(st.sql, st.expectRows);
+      if (this.net !== undefined) for (const st of this.net.flush(body.table, targetDb)) this.enqueue(st.sql, st.expectRows);
       for (const st of statements) this.enqueue(st.sql, st.expectRows);
       this.groupRows += body.rows.length;
       if (this.queuedBytes >= this.batch!.maxBytes) await this.sendQueued();
@@ -468,22 +470,19 @@ export class BinlogApplier {
     }
   }
 
-  /** Whether the rows of this table may be combined (net-effect.ts says which tables are simple). */
-  private async mayCombine(body: RowsBody, targetDb: string, name: string): Promise<boolean> {
-    let ok = this.netEligible.get(name);
-    if (ok === undefined) {
-      ok = netIneligibleByMap(body.table) === undefined && !this.relaxFloatTables.has(`${body.table.db}.${body.table.table}`);
-      if (ok) {
-        // one question to the target per table (it waits for the batch in flight: rare)
-        try {
-          const [facts] = await this.conn.rows(netFactsQuery(targetDb, body.table.table));
-          ok = facts !== undefined && netEligibleByFacts(facts, body.table);
-        } catch {
-          ok = false; // not knowing is no: such a table's changes are applied one by one
-        }
+  /** Whether the rows of this table may be combined (net-effect.ts says which tables are simple); asked once per table map. */
+  private async mayCombine(body: RowsBody, targetDb: string): Promise<boolean> {
+    let ok = netIneligibleByMap(body.table) === undefined && !this.relaxFloatTables.has(`${body.table.db}.${body.table.table}`);
+    if (ok) {
+      // one question to the target per table (it waits for the batch in flight: rare)
+      try {
+        const [facts] = await this.conn.rows(netFactsQuery(targetDb, body.table.table));
+        ok = facts !== undefined && netEligibleByFacts(facts, body.table);
+      } catch {
+        ok = false; // not knowing is no: such a table's changes are applied one by one
       }
-      this.netEligible.set(name, ok);
     }
+    this.netEligible.set(body.table, ok);
     return ok;
   }
 

@@ -109,20 +109,18 @@ export class NetEffect {
     return this.tables.size;
   }
 
-  has(name: string): boolean {
-    return this.tables.has(name);
-  }
-
   /**
-   * Takes a rows event of an eligible table (`name`: its target `db`.`table`). False when it cannot
-   * be combined (a partial image, a key change, changes that do not chain, another table map): then
+   * Takes a rows event of an eligible table (written to `targetDb`). False when it cannot be
+   * combined (a partial image, a key change, changes that do not chain, another table map): then
    * nothing was taken; flush the table and apply the event as it is.
    */
-  add(body: RowsBody, targetDb: string, name: string): boolean {
+  add(body: RowsBody, targetDb: string): boolean {
+    // tables are known by their quoted target name, which row-statements.ts caches per table map
+    const plan = tablePlan(body.table, targetDb);
+    const name = plan.name;
     let t = this.tables.get(name);
     if (t !== undefined && t.table !== body.table && t.table.columns.length !== body.table.columns.length) return false;
     if (t === undefined) {
-      const plan = tablePlan(body.table, targetDb);
       const key = body.table.columns.filter((c) => c.primaryKey).map((c) => c.index);
       t = { table: body.table, plan, key, keys: new Map() };
     }
@@ -163,8 +161,10 @@ export class NetEffect {
     return true;
   }
 
-  /** The statements that apply `name`'s combined changes (and forget them). */
-  flush(name: string): NetStatement[] {
+  /** The statements that apply one table's combined changes (and forget them); none when it has none. */
+  flush(table: TableMapBody, targetDb: string): NetStatement[] {
+    if (this.tables.size === 0) return [];
+    const name = tablePlan(table, targetDb).name;
     const t = this.tables.get(name);
     if (t === undefined) return [];
     this.tables.delete(name);
