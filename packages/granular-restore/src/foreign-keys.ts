@@ -1,12 +1,12 @@
 /**
  * Foreign keys whose actions the server does not log: ON DELETE CASCADE / SET NULL change child
- * rows inside InnoDB, below the binlog (../shared/BINLOG-NOTES.md). Read from the backup's CREATE
- * TABLE statements (mariadb-dump / mysqldump write each constraint on one line), so `pitr undo` can
- * say which child rows a reverted parent DELETE took with it, and how to get them back.
+ * rows inside InnoDB, below the binlog (../shared/BINLOG-NOTES.md). Taken from the backup's table
+ * definitions (core's CREATE TABLE parser), so `pitr undo` can say which child rows a reverted
+ * parent DELETE took with it, and restore-table can replay what they did (fk-cascades.ts).
  *
  * Foreign keys added or dropped by DDL after the backup are not seen (the undo also lists that DDL).
  */
-import { dumpStatements } from '@pitr/core';
+import type { ForeignKeySchema, TableSchemaMap } from '@pitr/core';
 
 export interface ForeignKeyAction {
   readonly name: string;
@@ -20,47 +20,35 @@ export interface ForeignKeyAction {
 
 export type ForeignKeyRule = 'CASCADE' | 'SET NULL';
 
-const CONSTRAINT_RE =
-  /CONSTRAINT\s+`((?:[^`]|``)+)`\s+FOREIGN KEY\s+\(([^)]*)\)\s+REFERENCES\s+(?:`((?:[^`]|``)+)`\.)?`((?:[^`]|``)+)`\s+\(([^)]*)\)([^\n,]*)/g;
-
-/** The foreign keys with ON DELETE / ON UPDATE CASCADE or SET NULL of the backup's tables. */
-export async function dumpForeignKeyActions(dump: string): Promise<ForeignKeyAction[]> {
-  const out: ForeignKeyAction[] = [];
-  for await (const s of dumpStatements(dump)) {
-    if (s.kind !== 'create-table' || s.db === undefined || s.table === undefined) continue;
-    const text = s.bytes.toString('utf8');
-    if (text.includes('FOREIGN KEY')) out.push(...foreignKeyActions(text, s.db, s.table));
-  }
-  return out;
+/**
+ * A FOREIGN KEY of `db.table` (core's CREATE TABLE parser read it) as an action the server does not
+ * log, or undefined when it has none (RESTRICT / NO ACTION / SET DEFAULT, or nothing declared).
+ */
+export function foreignKeyAction(fk: ForeignKeySchema, db: string, table: string): ForeignKeyAction | undefined {
+  const onDelete = rule(fk.onDelete);
+  const onUpdate = rule(fk.onUpdate);
+  if (onDelete === undefined && onUpdate === undefined) return undefined;
+  return {
+    name: fk.name ?? '(unnamed)',
+    child: { db, table, columns: fk.columns },
+    parent: { db: fk.parentDb ?? db, table: fk.parentTable, columns: fk.parentColumns },
+    onDelete,
+    onUpdate,
+  };
 }
 
-/** The CASCADE / SET NULL foreign keys of one CREATE TABLE statement (as SHOW CREATE TABLE writes it). */
-export function foreignKeyActions(createTable: string, db: string, table: string): ForeignKeyAction[] {
+/** Every such foreign key of the backup's tables. */
+export function foreignKeyActions(schema: TableSchemaMap): ForeignKeyAction[] {
   const out: ForeignKeyAction[] = [];
-  for (const m of createTable.matchAll(CONSTRAINT_RE)) {
-    const onDelete = rule(/ON DELETE (CASCADE|SET NULL)/i.exec(m[6] ?? '')?.[1]);
-    const onUpdate = rule(/ON UPDATE (CASCADE|SET NULL)/i.exec(m[6] ?? '')?.[1]);
-    if (onDelete === undefined && onUpdate === undefined) continue;
-    out.push({
-      name: unquote(m[1]!),
-      child: { db, table, columns: columnList(m[2]!) },
-      parent: { db: m[3] === undefined ? db : unquote(m[3]), table: unquote(m[4]!), columns: columnList(m[5]!) },
-      onDelete,
-      onUpdate,
-    });
+  for (const t of schema.tables()) {
+    for (const fk of t.foreignKeys ?? []) {
+      const a = foreignKeyAction(fk, t.db, t.table);
+      if (a !== undefined) out.push(a);
+    }
   }
   return out;
 }
 
 function rule(text: string | undefined): ForeignKeyRule | undefined {
-  const u = text?.toUpperCase();
-  return u === 'CASCADE' || u === 'SET NULL' ? u : undefined;
-}
-
-function columnList(text: string): string[] {
-  return [...text.matchAll(/`((?:[^`]|``)+)`/g)].map((m) => unquote(m[1]!));
-}
-
-function unquote(name: string): string {
-  return name.replace(/``/g, '`');
+  return text === 'CASCADE' || text === 'SET NULL' ? text : undefined;
 }

@@ -30,9 +30,11 @@ import {
   renderLiteral,
   renderMatch,
   dumpCoordinates,
+  schemaFromDump,
+  type TableSchemaMap,
 } from '@pitr/core';
 import type { TableName } from './find-transactions.js';
-import { dumpForeignKeyActions } from './foreign-keys.js';
+import { foreignKeyActions } from './foreign-keys.js';
 import { isoUtc, valueText } from './output/row-values.js';
 import { type GranularSource, type ScanResult, type TransactionRange, scanTransactions } from './scan/scan-transactions.js';
 import type { GroupedTransaction } from './scan/transaction-grouper.js';
@@ -95,9 +97,12 @@ export async function undoSql(options: UndoOptions): Promise<UndoResult> {
     options.onWarning?.(m);
   };
   let statementDml = 0;
+  // the backup's definitions: for the scan, and for the foreign keys whose actions are not logged
+  const schema = await schemaFromDump(options.source.dump);
   const scan = await scanTransactions(
     {
       source: { ...options.source, coordinates },
+      schema,
       range: options.range,
       keepRows: (b) => table === undefined || (b.table.db === table.db && b.table.table === table.table),
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
@@ -136,7 +141,7 @@ export async function undoSql(options: UndoOptions): Promise<UndoResult> {
   );
   if (statementDml > 0) warn(`${statementDml} statement(s) in the range are DML logged as statements (binlog_format STATEMENT/MIXED): their effect is not in the binlog as rows and is not reverted`);
   if (ddl.length > 0) warn(`${ddl.length} DDL statement(s) in the range are not reverted (listed at the top of the script); changes before a DDL may not apply to the table as it is now`);
-  for (const w of await cascadeWarnings(changes, options.source.dump)) warn(w);
+  for (const w of cascadeWarnings(changes, schema)) warn(w);
 
   const lines: string[] = [];
   const perTransaction = new Map<GroupedTransaction, number>();
@@ -165,7 +170,7 @@ const MAX_KEYS_SHOWN = 50;
  * one warning per foreign key, with the restore-table command that brings the children back as they
  * were just before the first of those DELETEs.
  */
-async function cascadeWarnings(changes: readonly Change[], dump: string): Promise<string[]> {
+function cascadeWarnings(changes: readonly Change[], schema: TableSchemaMap): string[] {
   const deletes = new Map<string, Change[]>();
   for (const c of changes) {
     if (c.body.kind !== 'delete') continue;
@@ -176,7 +181,7 @@ async function cascadeWarnings(changes: readonly Change[], dump: string): Promis
   }
   if (deletes.size === 0) return [];
   const out: string[] = [];
-  for (const fk of await dumpForeignKeyActions(dump)) {
+  for (const fk of foreignKeyActions(schema)) {
     const list = deletes.get(`${fk.parent.db}.${fk.parent.table}`);
     if (list === undefined || fk.onDelete === undefined) continue;
     const columns = list[0]!.body.table.columns;

@@ -1,6 +1,6 @@
-import type { ColumnDef, RowImage, RowsBody, TableMapBody } from '@pitr/core';
+import { type ColumnDef, type RowImage, type RowsBody, type TableMapBody, parseCreateTable } from '@pitr/core';
 import { describe, expect, it } from 'vitest';
-import { foreignKeyActions } from '../foreign-keys.js';
+import { type ForeignKeyAction, foreignKeyAction } from '../foreign-keys.js';
 import { FkCascades } from './fk-cascades.js';
 import { RowChanges } from './table-lineage.js';
 
@@ -15,6 +15,11 @@ function rows(kind: RowsBody['kind'], t: TableMapBody, images: { before?: RowIma
   return { kind, eventName: 'X', version: 2, tableId: 1, flags, table: t, rows: images, compressed: false } as RowsBody;
 }
 
+/** The CASCADE / SET NULL foreign keys of one CREATE TABLE (core's parser, then the conversion). */
+function foreignKeyActions(createTable: string, db: string, table: string): ForeignKeyAction[] {
+  return (parseCreateTable(createTable, db).foreignKeys ?? []).map((fk) => foreignKeyAction(fk, db, table)).filter((a): a is ForeignKeyAction => a !== undefined);
+}
+
 const ORDERS = `CREATE TABLE \`orders\` (
   \`id\` int(11) NOT NULL,
   \`customer_id\` int(11) DEFAULT NULL,
@@ -26,7 +31,7 @@ const ORDERS = `CREATE TABLE \`orders\` (
 ) ENGINE=InnoDB`;
 
 describe('foreign keys with actions from CREATE TABLE', () => {
-  it('reads CASCADE / SET NULL per action, cross-database parents, and skips keys without actions', () => {
+  it('keeps CASCADE / SET NULL per action and cross-database parents, and drops keys without actions', () => {
     const fks = foreignKeyActions(ORDERS, 'shop', 'orders');
     expect(fks.map((f) => [f.name, `${f.parent.db}.${f.parent.table}`, f.child.columns, f.parent.columns, f.onDelete, f.onUpdate])).toEqual([
       ['orders_customer', 'shop.customers', ['customer_id'], ['id'], 'CASCADE', 'CASCADE'],
@@ -78,7 +83,7 @@ describe('FkCascades: what parents did to the restored table', () => {
   });
 
   it('refuses a two-level cascade and a child without a primary key', () => {
-    const grand = foreignKeyActions('CREATE TABLE `customers` (\n  CONSTRAINT `c_org` FOREIGN KEY (`org`) REFERENCES `orgs` (`id`) ON DELETE CASCADE\n)', 'shop', 'customers');
+    const grand = foreignKeyActions('CREATE TABLE `customers` (\n  `org` int,\n  CONSTRAINT `c_org` FOREIGN KEY (`org`) REFERENCES `orgs` (`id`) ON DELETE CASCADE\n)', 'shop', 'customers');
     const c = new FkCascades(foreignKeyActions(ORDERS, 'shop', 'orders'), grand, ['id', 'customer_id', 'region']);
     expect(() => c.parentRows(rows('delete', table('shop', 'orgs', ['id']), [{ before: [1] }]), new RowChanges([0], [0, 1, 2]), mark)).toThrow(/one level of foreign-key actions/);
     const noKey = new FkCascades(foreignKeyActions(ORDERS, 'shop', 'orders'), [], ['id', 'customer_id', 'region']);

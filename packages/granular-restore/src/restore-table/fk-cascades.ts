@@ -15,8 +15,8 @@
  * parent whose column names the binlog does not give. Foreign keys come from the backup's CREATE
  * TABLE statements; one added by DDL after the backup is not known.
  */
-import { type ForeignKeySchema, PitrError, type RowImage, type RowsBody, type SchemaProvider } from '@pitr/core';
-import type { ForeignKeyAction, ForeignKeyRule } from '../foreign-keys.js';
+import { PitrError, type RowImage, type RowsBody, type SchemaProvider } from '@pitr/core';
+import { type ForeignKeyAction, type ForeignKeyRule, foreignKeyAction } from '../foreign-keys.js';
 import { rowKey } from './row-key.js';
 import type { RowChanges } from './table-lineage.js';
 
@@ -66,13 +66,13 @@ export class FkCascades {
   static fromSchema(schema: SchemaProvider, db: string, table: string): FkCascades | undefined {
     const t = schema.getTable(db, table);
     if (t === undefined) return undefined;
-    const mine = (t.foreignKeys ?? []).map((fk) => action(fk, db, table)).filter((a): a is ForeignKeyAction => a !== undefined);
+    const mine = (t.foreignKeys ?? []).map((fk) => foreignKeyAction(fk, db, table)).filter((a): a is ForeignKeyAction => a !== undefined);
     if (mine.length === 0) return undefined;
     const parents: ForeignKeyAction[] = [];
     for (const fk of mine) {
       const p = schema.getTable(fk.parent.db, fk.parent.table);
       for (const g of p?.foreignKeys ?? []) {
-        const a = action(g, fk.parent.db, fk.parent.table);
+        const a = foreignKeyAction(g, fk.parent.db, fk.parent.table);
         if (a !== undefined) parents.push(a);
       }
     }
@@ -171,16 +171,3 @@ function where(m: CascadeMark): string {
   return m.gtid === null ? `at ${m.file}:${m.pos}` : `transaction ${m.gtid}`;
 }
 
-function action(fk: ForeignKeySchema, db: string, table: string): ForeignKeyAction | undefined {
-  const rule = (x: string | undefined): ForeignKeyRule | undefined => (x === 'CASCADE' || x === 'SET NULL' ? x : undefined);
-  const onDelete = rule(fk.onDelete);
-  const onUpdate = rule(fk.onUpdate);
-  if (onDelete === undefined && onUpdate === undefined) return undefined;
-  return {
-    name: fk.name ?? '(unnamed)',
-    child: { db, table, columns: fk.columns },
-    parent: { db: fk.parentDb ?? db, table: fk.parentTable, columns: fk.parentColumns },
-    onDelete,
-    onUpdate,
-  };
-}
