@@ -45,7 +45,7 @@ export { expireBackups, selectExpired } from './backup/expire-backups.js';
 export type { ExpirePolicy, ExpireOptions, ExpireResult } from './backup/expire-backups.js';
 
 // plan: what a restore would do, computed and validated before anything is written
-export { buildPlan, PLAN_VERSION, isoUs, archiveTimelineDir } from './plan/plan.js';
+export { buildPlan, PLAN_VERSION, isoUs, archiveTimelineDir, chooseRepoBackup } from './plan/plan.js';
 export { renderPlan } from './plan/render-plan.js';
 export type { Plan, PlanSource, PlanTransaction, PlanTableCounts, PlanDdl, BuildPlanOptions } from './plan/plan.js';
 export { listBinlogDir, replayFiles } from './plan/binlog-files.js';

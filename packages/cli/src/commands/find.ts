@@ -9,7 +9,6 @@ import {
   type DumpStatement,
   DumpCoordinatesCollector,
   DumpStatementSplitter,
-  MariadbGtidPosition,
   PitrError,
   type Target,
   dumpChunks,
@@ -21,7 +20,7 @@ import {
   wallClock,
 } from '@pitr/core';
 import { type FindOperation, type FoundTransaction, type GranularSource, type TableName, type TransactionRange, findTransactions } from '@pitr/granular-restore';
-import { archiveTimelineDir, listBackups, listBinlogDir, replayFiles } from '@pitr/pitr-planner';
+import { archiveTimelineDir, chooseRepoBackup, listBackups, listBinlogDir, replayFiles } from '@pitr/pitr-planner';
 import type { CommandContext } from '../command-context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { OutputSink } from '../output-sink.js';
@@ -47,7 +46,7 @@ export async function granularSource(ctx: Pick<CommandContext, 'values'>, comman
     });
   }
   let dumpPath: string;
-  if (repo !== undefined) dumpPath = at === undefined ? await oldestUsableBackup(repo, binlogDir) : await newestBackupBefore(repo, binlogDir, at);
+  if (repo !== undefined) dumpPath = at === undefined ? await oldestUsableBackup(repo, binlogDir) : (await chooseRepoBackup({ repo, binlogDir }, at)).dump;
   else if (dump !== undefined) dumpPath = dump;
   else throw new PitrError('USAGE', '--dump or --repo is missing: the SOURCE is --dump FILE.sql[.gz] --binlog-dir DIR, or --repo DIR --binlog-dir DIR', { hints: ['the dump gives the column names and where the binlogs start'] });
   const coordinates: DumpCoordinates = at === undefined ? await dumpCoordinates(dumpPath) : await headCoordinates(dumpPath);
@@ -73,52 +72,6 @@ async function oldestUsableBackup(repoDir: string, binlogDir: string): Promise<s
     });
   }
   return repo.layout.dumpFile(usable.id);
-}
-
-/**
- * The newest completed backup whose binlog file is in the directory and whose snapshot is at or
- * before the target: by coordinates for a position target, by GTID position for a MariaDB GTID
- * target, by its end time for a time target (the snapshot is taken before the dump ends; a backup
- * still running at the target is passed over). Other targets take the newest. When none
- * qualifies, the oldest usable one (restore-table then says why it cannot be used).
- * pitr-planner's chooseRepoBackup decides the same for `pitr restore` more finely (it reads the
- * binlogs for time targets) but is not exported.
- */
-async function newestBackupBefore(repoDir: string, binlogDir: string, at: Target): Promise<string> {
-  const repo = await openRepo(repoDir);
-  const names = new Set((await listBinlogDir(binlogDir)).map((f) => f.name));
-  const usable = (await listBackups(repo, { status: ['completed'] })).filter((b) => b.coordinates !== undefined && names.has(b.coordinates.file));
-  for (const b of [...usable].reverse()) {
-    const c = b.coordinates!;
-    let ok = true;
-    if (at.kind === 'position') {
-      ok = compareBinlogNames(at.file, c.file) > 0 || (at.file === c.file && at.position >= c.pos);
-    } else if (at.kind === 'gtid') {
-      if (at.flavor !== 'mariadb' || c.gtid === undefined) ok = false;
-      else {
-        let have: bigint | undefined;
-        try {
-          have = MariadbGtidPosition.parse(c.gtid).get(at.gtid.domainId)?.seqNo;
-        } catch {
-          ok = false;
-        }
-        if (ok) ok = have === undefined || have < at.gtid.seqNo || (have === at.gtid.seqNo && !at.exclusive);
-      }
-    } else if (at.kind === 'time') {
-      const endedUs = b.endedAt === undefined ? undefined : BigInt(Date.parse(b.endedAt)) * 1000n;
-      ok = endedUs !== undefined && (at.exclusive ? endedUs < at.epochUs : endedUs <= at.epochUs);
-    }
-    if (ok) return repo.layout.dumpFile(b.id);
-  }
-  return oldestUsableBackup(repoDir, binlogDir);
-}
-
-/** Binlog file names in order: same base, then the numeric suffix. */
-function compareBinlogNames(a: string, b: string): number {
-  const ma = /^(.*)\.(\d+)$/.exec(a);
-  const mb = /^(.*)\.(\d+)$/.exec(b);
-  if (ma === null || mb === null || ma[1] !== mb[1]) return a < b ? -1 : a > b ? 1 : 0;
-  return Number(ma[2]) - Number(mb[2]);
 }
 
 /**

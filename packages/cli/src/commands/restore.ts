@@ -33,7 +33,6 @@ export async function restore(ctx: CommandContext): Promise<ExitCode> {
   log(`pitr: restoring to ${plan.target.description}`);
   log(`pitr: onto ${redactUrl(to!)}: dump ${plan.backup.path}, then ${plan.replay.transactions} transactions from ${plan.binlogs.length} binlog file(s)`);
   if (plan.rewriteDb !== undefined) log(`pitr: --rewrite-db: restoring only ${plan.rewriteDb.map((x) => `${x.from} as ${x.to}`).join(', ')}`);
-  const t0 = Date.now();
   const stateDir = typeof ctx.values['state-dir'] === 'string' ? ctx.values['state-dir'] : '.pitr';
   const recordsDir = args.source.kind === 'repo' ? repoLayout(args.source.repo).restoresDir : join(stateDir, 'restores');
   const record = await startRestoreRecord(recordsDir, plan, to!);

@@ -482,7 +482,7 @@ export async function archiveTimelineDir(repoDir: string): Promise<string> {
  * target, and for time targets the last transaction it contains committed at or before the target
  * (read from the binlogs; the backup's start time only when they do not show it).
  */
-async function chooseRepoBackup(source: { repo: string; binlogDir: string }, target: Target): Promise<{ id: string; dump: string }> {
+export async function chooseRepoBackup(source: { repo: string; binlogDir: string }, target: Target): Promise<{ id: string; dump: string }> {
   const repo = await openRepo(source.repo);
   const all = (await listBackups(repo, { status: ['completed'] })).filter((b) => b.coordinates !== undefined);
   if (all.length === 0) {
