@@ -17,21 +17,19 @@ import { promisify } from 'node:util';
 import { PitrError, parseTarget } from '@pitr/core';
 import { buildPlan, runRestore } from '@pitr/pitr-planner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprintServer } from '../tools/src/fingerprint.js';
 import { startServer, type TestServer } from '../tools/src/index.js';
 
 const execFileP = promisify(execFile);
 
-async function fingerprint(server: TestServer, db: string): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
-  const tables = await server.query<{ t: string }[]>(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1`, [db]);
-  for (const { t } of tables) {
-    const [create] = await server.query<{ 'Create Table': string }[]>(`SHOW CREATE TABLE \`${db}\`.\`${t}\``);
-    const cols = await server.query<{ c: string }[]>(`SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, [db, t]);
-    const hex = cols.map(({ c }) => `IFNULL(HEX(\`${c}\`), 'NULL')`).join(", '|', ");
-    const rows = await server.query<{ r: string }[]>(`SELECT CONCAT(${hex}) AS r FROM \`${db}\`.\`${t}\` ORDER BY 1`);
-    out[t] = { create: create!['Create Table'], rows: rows.map((r) => r.r) };
+/** The database as tools/src/fingerprint.ts sees it (definitions, every row's exact value, AUTO_INCREMENT). */
+async function fingerprint(server: TestServer, db: string): Promise<unknown> {
+  const conn = await server.connect();
+  try {
+    return (await fingerprintServer(conn, { databases: [db] })).databases[db];
+  } finally {
+    await conn.end();
   }
-  return out;
 }
 
 function rng(seed: number): () => number {
@@ -46,7 +44,7 @@ describe('replay: merged transactions, net effect per key', () => {
   let source: TestServer;
   let dir: string;
   let dump: string;
-  let expected: Record<string, unknown>;
+  let expected: unknown;
   let updatedId = 0;
   const targets: TestServer[] = [];
 
