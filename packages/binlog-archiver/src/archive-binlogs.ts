@@ -47,12 +47,15 @@
  * archive holds exactly that (same positions and sizes as the server's file, other bytes after the
  * START_ENCRYPTION_EVENT), warns, and marks the manifest entry `decryptedFromSource`.
  *
- * Durability (fsync policy). Events are written per received batch and fsynced (fdatasync) only at
- * transaction boundaries: whenever the archiver has caught up with everything the server sent, and
- * while catching up at least every `syncIntervalMs` (1 s) or `syncBytes` (64 MiB), at the first
- * boundary after that; always before a file is closed and at the end of a run. A crash (of the
- * archiver or of the machine) therefore loses at most the unsynced tail, which the next run cuts back
- * to the last complete transaction and fetches again. A closed file is written to a temp file,
+ * Durability (fsync policy). Events are written per received batch (joined into writes of up to
+ * 4 MiB while catching up), and an fdatasync runs in the background whenever written bytes are not
+ * yet synced and none runs: the disk flushes while the next events arrive, as fast as it can,
+ * without stalling the receiving (waiting for each sync made catching up disk-bound twice over).
+ * A position is reported as archived (status file, manifest) only once it is synced; the open
+ * file's manifest entry records its last complete transaction after a blocking sync; a file is
+ * synced before it is closed, and everything at the end of a run. A sync may end inside a
+ * transaction: harmless, a crash (of the archiver or of the machine) loses at most the unsynced
+ * tail, which the next run cuts back to the last complete transaction and fetches again. A closed file is written to a temp file,
  * fsynced, renamed and its directory fsynced before its manifest entry is written, and the plain
  * file is removed only after that.
  *
@@ -89,7 +92,8 @@ import { closeArchivedFile, entryFromStats } from './close-archived-file.js';
 import { compareBinlogNames, readManifest, updateManifest, withEntry } from '@pitr/core';
 import type { ArchiveCompression, BinlogManifest, ManifestFileEntry, TimelineSource } from '@pitr/core';
 import { ArchiveStatusFile, type ArchiveStatusDocument } from './archive-status.js';
-import { OpenBinlogFile } from './open-binlog-file.js';
+import { DigestWorker } from './digest-worker.js';
+import { OpenBinlogFile, type OpenBinlogFileOptions } from './open-binlog-file.js';
 import { scanPlainBinlogFile } from './plain-file-scan.js';
 import { ReplicationSource, SERVER_ID_CLASH_HINTS, ServerIdClashError, type BinaryLogFile } from './replication-source.js';
 import { decideServerHistory, type ArchiveEnd, type HistoryDecision } from './server-history.js';
@@ -131,10 +135,6 @@ export interface ArchiveBinlogsOptions {
   readonly follow?: boolean;
   /** Stops the run cleanly (what was received is synced and recorded). */
   readonly signal?: AbortSignal;
-  /** fsync at least this often while catching up, at a transaction boundary (default 1000 ms). */
-  readonly syncIntervalMs?: number;
-  /** … or after this many bytes (default 64 MiB). */
-  readonly syncBytes?: number;
   /** Heartbeat period asked of the server (default 1000 ms). */
   readonly heartbeatMs?: number;
   /** Wait this long for another writer's repository lock (default 0: fail at once). */
@@ -259,6 +259,7 @@ export async function archiveBinlogs(options: ArchiveBinlogsOptions): Promise<Ar
   let source = await ReplicationSource.connect(options.source, connectOptions);
   let lock: RepoLock | undefined;
   let status: ArchiveStatusFile | undefined;
+  let digestWorker: DigestWorker | undefined;
   try {
     const checked = await checkSource(source, serverId, options.source, warn);
     let serverFiles = checked.serverFiles;
@@ -304,7 +305,9 @@ export async function archiveBinlogs(options: ArchiveBinlogsOptions): Promise<Ar
         await oldRun.seal(`the source is now another server (${timelineSource.flavor} server id ${timelineSource.serverId}${timelineSource.serverUuid === undefined ? '' : ` uuid ${timelineSource.serverUuid}`}): a failover or a rebuilt server`, timeline.name);
       }
     }
-    let run = new ArchiveRun(repo, timeline.name, timeline.dir, timeline.manifest, compression, options, warn, totals, status);
+    // SHA-256 and CRC32 of what is received, beside the main thread (digest-worker.ts)
+    digestWorker = new DigestWorker();
+    let run = new ArchiveRun(repo, timeline.name, timeline.dir, timeline.manifest, compression, options, warn, totals, status, digestWorker);
     const gaps: ManifestGap[] = [];
     const newTimelines: { readonly name: string; readonly reason: string; readonly previous: string }[] = [];
     let recovered: Awaited<ReturnType<ArchiveRun['recover']>>;
@@ -320,7 +323,7 @@ export async function archiveBinlogs(options: ArchiveBinlogsOptions): Promise<Ar
       newTimelines.push({ name: next.name, reason, previous: timeline.name });
       timeline = next;
       status?.update({ timeline: timeline.name });
-      run = new ArchiveRun(repo, timeline.name, timeline.dir, timeline.manifest, compression, options, warn, totals, status);
+      run = new ArchiveRun(repo, timeline.name, timeline.dir, timeline.manifest, compression, options, warn, totals, status, digestWorker);
       await run.recover();
     };
 
@@ -420,6 +423,7 @@ export async function archiveBinlogs(options: ArchiveBinlogsOptions): Promise<Ar
     }
     throw e;
   } finally {
+    await digestWorker?.stop();
     await lock?.release().catch(() => undefined);
     await source.close();
   }
@@ -537,6 +541,10 @@ class ArchiveRun {
   #caughtUp = false;
   /** The open file was started and has no manifest entry yet. */
   #openUnrecorded = false;
+  /** The last event written to disk since the stream was last told (the stream then reuses its memory). */
+  #writtenUpTo: Uint8Array | undefined;
+  readonly #fileOptions: OpenBinlogFileOptions;
+  readonly #digestWorker: DigestWorker | undefined;
 
   constructor(
     repo: PitrRepo,
@@ -548,7 +556,20 @@ class ArchiveRun {
     warn: (m: string) => void,
     totals: RunTotals,
     status: ArchiveStatusFile | undefined,
+    digestWorker?: DigestWorker,
   ) {
+    this.#digestWorker = digestWorker;
+    this.#fileOptions = {
+      onWritten: (last) => {
+        this.#writtenUpTo = last;
+      },
+      // a background fdatasync finished: what is durable may be reported now, not at the next event
+      onSynced: (file) => {
+        const cur = this.#current;
+        if (cur !== undefined && cur.file === file) this.#reportStatus(cur, this.#lagSeconds(Date.now()));
+      },
+      ...(digestWorker === undefined ? {} : { digestWorker }),
+    };
     this.#repo = repo;
     this.#timeline = timeline;
     this.#dir = dir;
@@ -645,6 +666,7 @@ class ArchiveRun {
       this.#count(cur);
       this.#current = undefined;
       await cur.file.close();
+      cur.file.forgetSha256();
     }
     await this.#closing;
     this.#throwCloseError();
@@ -713,9 +735,10 @@ class ArchiveRun {
         cut = { file: name, cutBytes, reason };
         this.#warn(`${name}: cut ${cutBytes} byte(s) after offset ${keep} left by an interrupted run (${reason}); they are fetched again`);
       }
-      const file = await OpenBinlogFile.reopen(this.#dir, name, keep, scan.badMagic);
+      const file = await OpenBinlogFile.reopen(this.#dir, name, keep, scan.badMagic, this.#fileOptions);
       const fresh = new BinlogFileScanner(name, { onWarning: this.#warn });
       if (keep > 4) await scanPlainBinlogFile(file.path, fresh);
+      this.#useDigestWorker(file, fresh);
       this.#current = { name, file, scanner: fresh, baseEvents: fresh.stats.events, baseTransactions: fresh.stats.transactions };
     }
     return cut;
@@ -730,21 +753,20 @@ class ArchiveRun {
       position: start.pos,
       serverId,
       nonBlocking: !follow,
+      recycle: true,
       ...(o.heartbeatMs === undefined ? {} : { heartbeatMs: o.heartbeatMs }),
     });
     const onAbort = (): void => stream.close();
     o.signal?.addEventListener('abort', onAbort, { once: true });
     const checksumLength = source.info.binlogChecksum === 'CRC32' ? 4 : 0;
-    const syncIntervalMs = o.syncIntervalMs ?? 1000;
-    const syncBytes = o.syncBytes ?? 64 << 20;
     const manifestIntervalMs = o.manifestIntervalMs ?? 5000;
     const lagLogIntervalMs = o.lagLogIntervalMs ?? 60_000;
-    let lastSyncMs = Date.now();
     let lastManifestMs = Date.now();
     let lastLagLogMs = Date.now();
     let streaming = false;
     let wasCaughtUp = false;
     this.#caughtUp = false;
+    this.#writtenUpTo = undefined;
     try {
       if (o.signal?.aborted === true) return;
       for (;;) {
@@ -768,18 +790,16 @@ class ArchiveRun {
         if (cur !== undefined) {
           // while catching up, small batches are gathered into larger writes (one await per MiB, not per batch)
           if (stream.queuedEvents === 0 || cur.file.pendingBytes >= FLUSH_BYTES) await cur.file.flush();
+        }
+        if (this.#writtenUpTo !== undefined) {
+          // written (and hashed): the stream may reuse the memory of these events
+          stream.release(this.#writtenUpTo);
+          this.#writtenUpTo = undefined;
+        }
+        if (cur !== undefined) {
           const now = Date.now();
-          if (!cur.scanner.inGroup && cur.file.syncedPosition !== cur.file.position) {
-            if (stream.queuedEvents === 0) {
-              // caught up with what arrived: durable before anything reports it
-              await cur.file.sync();
-              lastSyncMs = now;
-            } else if (now - lastSyncMs >= syncIntervalMs || cur.file.position - cur.file.syncedPosition >= syncBytes) {
-              // catching up: the disk flushes while the next events arrive
-              await cur.file.syncInBackground();
-              lastSyncMs = now;
-            }
-          }
+          // the disk flushes while the next events arrive (see "Durability" above)
+          if (cur.file.syncedPosition !== cur.file.position) await cur.file.syncInBackground();
           // The open file's manifest entry: soon after the file starts, then every interval.
           if (follow && !cur.scanner.inGroup && (this.#openUnrecorded || now - lastManifestMs >= manifestIntervalMs)) {
             lastManifestMs = now;
@@ -861,6 +881,7 @@ class ArchiveRun {
       // The FDE of a dump that starts inside the file: must be the one the archived file has.
       const before = cur.scanner.stats;
       cur.scanner.useFormatDescription(ev);
+      this.#useDigestWorker(cur.file, cur.scanner);
       if (before.createdTime !== undefined && (before.createdTime !== header.timestamp || before.serverId !== header.serverId)) {
         throw new PitrError(ERROR_CODES.PLAN, `the server's ${cur.name} is not the archived ${cur.name}: created at ${header.timestamp} by server ${header.serverId}, the archived one at ${before.createdTime} by server ${before.serverId}`, {
           hints: ['the server was reset (RESET MASTER) or rebuilt just now; run pitr archive again: it archives the new history as a new timeline'],
@@ -881,6 +902,7 @@ class ArchiveRun {
       throw new BinlogFormatError(`the server sent an event after the file's ${cur.scanner.stats.closedBy === 'stop' ? 'STOP' : 'ROTATE'} event`, { file: cur.name, offset: pos, eventType: type });
     }
     cur.scanner.add(ev, pos);
+    if (type === FORMAT_DESCRIPTION_EVENT) this.#useDigestWorker(cur.file, cur.scanner);
     this.#caughtUp = false;
     if (this.#lastEventTime === undefined || header.timestamp > this.#lastEventTime) this.#lastEventTime = header.timestamp;
     if (type === MARIADB_START_ENCRYPTION_EVENT && !this.#encryptionWarned) {
@@ -890,7 +912,9 @@ class ArchiveRun {
           '(same positions and sizes, other bytes than its files on disk); protect the repository accordingly',
       );
     }
-    cur.file.append(type === FORMAT_DESCRIPTION_EVENT && pos === 4 ? withInUseFlag(ev) : ev);
+    // the file's FDE says "in use" while open, as on the server's disk; closed, it will not
+    if (type === FORMAT_DESCRIPTION_EVENT && pos === 4) cur.file.append(withInUseFlag(ev, true), (ev[17]! & LOG_EVENT_BINLOG_IN_USE_F) === 0 ? ev : withInUseFlag(ev, false));
+    else cur.file.append(ev);
     this.#totals.bytes += ev.length;
     if (type === ROTATE_EVENT || type === STOP_EVENT) return this.#finishCurrent(cur.scanner.stats.closedBy ?? 'next-file');
     return undefined;
@@ -913,12 +937,24 @@ class ArchiveRun {
       if (position !== 4) {
         throw new PitrError(ERROR_CODES.INTERNAL, `the server starts ${name} at offset ${position}, but the archive has no copy of its beginning`);
       }
-      const file = await OpenBinlogFile.create(this.#dir, name);
-      this.#current = { name, file, scanner: new BinlogFileScanner(name, { onWarning: this.#warn }), baseEvents: 0, baseTransactions: 0 };
+      const file = await OpenBinlogFile.create(this.#dir, name, this.#fileOptions);
+      const scanner = new BinlogFileScanner(name, { onWarning: this.#warn });
+      this.#useDigestWorker(file, scanner);
+      this.#current = { name, file, scanner, baseEvents: 0, baseTransactions: 0 };
       this.#openUnrecorded = true;
     } else if (position !== cur.file.position) {
       throw new PitrError(ERROR_CODES.INTERNAL, `the server continues ${name} at offset ${position}, the archive at ${cur.file.position}`);
     }
+  }
+
+  /**
+   * With a digest worker, the worker checks the events' CRC32 (from the file's FDE on) instead of
+   * the scanner (which still checks the FDE).
+   */
+  #useDigestWorker(file: OpenBinlogFile, scanner: BinlogFileScanner): void {
+    if (this.#digestWorker === undefined) return;
+    scanner.skipChecksums = true;
+    file.checkChecksums = scanner.stats.checksum === 'CRC32';
   }
 
   /** The current file ended: make it durable and close it in the background. */
@@ -928,17 +964,21 @@ class ArchiveRun {
     this.#openUnrecorded = false;
     this.#count(cur);
     await cur.file.close();
+    // the hash of the bytes as received is the closed file's when the server closed it (flag cleared)
+    let sha256: string | undefined;
+    if (closedBy === 'next-file') cur.file.forgetSha256();
+    else sha256 = await cur.file.closedSha256();
     this.#closing = this.#closing.then(async () => {
       if (this.#closeError !== undefined) return;
       try {
-        await this.#closeNow(cur.name, closedBy, cur.scanner.stats, extra);
+        await this.#closeNow(cur.name, closedBy, cur.scanner.stats, extra, sha256);
       } catch (e) {
         this.#closeError = e;
       }
     });
   }
 
-  async #closeNow(name: string, closedBy: 'rotate' | 'stop' | 'next-file', stats?: BinlogFileStats, extra?: Partial<ManifestFileEntry>): Promise<void> {
+  async #closeNow(name: string, closedBy: 'rotate' | 'stop' | 'next-file', stats?: BinlogFileStats, extra?: Partial<ManifestFileEntry>, sha256?: string): Promise<void> {
     const closedEntry = await closeArchivedFile({
       dir: this.#dir,
       name,
@@ -946,6 +986,7 @@ class ArchiveRun {
       closedBy,
       onWarning: this.#warn,
       ...(stats === undefined ? {} : { stats }),
+      ...(sha256 === undefined ? {} : { sha256 }),
       ...(this.#options.compressionLevel === undefined ? {} : { level: this.#options.compressionLevel }),
     });
     const entry: ManifestFileEntry = extra === undefined ? closedEntry : { ...closedEntry, ...extra };
@@ -1056,9 +1097,9 @@ function isoOfUs(us: bigint): string {
   return frac === 0n ? `${base}Z` : `${base}.${frac.toString().padStart(6, '0')}Z`;
 }
 
-/** A copy of a FORMAT_DESCRIPTION_EVENT with LOG_EVENT_BINLOG_IN_USE_F set, as in the server's open file. */
-function withInUseFlag(ev: Uint8Array): Uint8Array {
-  const copy = ev.slice();
-  copy[17] = copy[17]! | LOG_EVENT_BINLOG_IN_USE_F;
+/** A copy of a FORMAT_DESCRIPTION_EVENT with LOG_EVENT_BINLOG_IN_USE_F set (as in the server's open file) or cleared. */
+function withInUseFlag(ev: Uint8Array, inUse: boolean): Uint8Array {
+  const copy = Uint8Array.prototype.slice.call(ev);
+  copy[17] = inUse ? copy[17]! | LOG_EVENT_BINLOG_IN_USE_F : copy[17]! & ~LOG_EVENT_BINLOG_IN_USE_F;
   return copy;
 }

@@ -109,6 +109,11 @@ export class BinlogFileScanner {
   readonly #onWarning: ((message: string) => void) | undefined;
   #checksumLength = 0;
   #fdeSeen = false;
+  /**
+   * The caller checks each event's CRC32 itself (the archiver's digest worker): add() leaves them
+   * (but the FORMAT_DESCRIPTION_EVENT's, which the parser checks) unchecked.
+   */
+  skipChecksums = false;
   #group: Group | undefined;
   #stats: {
     -readonly [K in keyof BinlogFileStats]: BinlogFileStats[K];
@@ -177,7 +182,7 @@ export class BinlogFileScanner {
     const header = this.#frame(event, pos);
     const s = this.#stats;
     const type = header.typeCode;
-    if (type !== FORMAT_DESCRIPTION_EVENT && this.#checksumLength !== 0) {
+    if (type !== FORMAT_DESCRIPTION_EVENT && this.#checksumLength !== 0 && !this.skipChecksums) {
       const bodyEnd = event.length - CHECKSUM_LENGTH;
       const stored = (event[bodyEnd]! | (event[bodyEnd + 1]! << 8) | (event[bodyEnd + 2]! << 16) | (event[bodyEnd + 3]! << 24)) >>> 0;
       const actual = crc32(event, 0, bodyEnd);

@@ -47,6 +47,12 @@ export interface CloseArchivedFileOptions {
    * them (or when they do not cover the file) it is scanned here.
    */
   readonly stats?: BinlogFileStats;
+  /**
+   * SHA-256 (hex) of the file's bytes as closed (in-use flag cleared), computed while they were
+   * received (OpenBinlogFile.closedSha256). With `stats` and compression 'none' the file is not
+   * read again; with compression it is read once to compress, without hashing it again.
+   */
+  readonly sha256?: string;
 }
 
 /** Compresses and describes a finished plain file; see the file comment. */
@@ -65,15 +71,26 @@ export async function closeArchivedFile(options: CloseArchivedFileOptions): Prom
   };
   const rawHash = createHash('sha256');
 
+  // A hash from receiving describes the file only as closed by the server (flag cleared), and
+  // only when the file has the size that was received.
+  const knownSha256 = clearInUse && known !== undefined ? options.sha256 : undefined;
+
   if (compression === 'none') {
     // Stored as is: clear the flag in place (one byte, as the server does), then hash.
     if (clearInUse) await clearInUseFlagInPlace(plainPath);
-    const sizeBytes = await passOver(plainPath, scanner, patch, (chunk) => {
-      rawHash.update(chunk);
-    });
+    let sizeBytes: number;
+    let sha256: string;
+    if (known !== undefined && knownSha256 !== undefined) {
+      sizeBytes = known.endPos;
+      sha256 = knownSha256;
+    } else {
+      sizeBytes = await passOver(plainPath, scanner, patch, (chunk) => {
+        rawHash.update(chunk);
+      });
+      sha256 = rawHash.digest('hex');
+    }
     const stats = known ?? scanner!.stats;
     checkScanned(plainPath, stats, sizeBytes);
-    const sha256 = rawHash.digest('hex');
     return {
       ...entryFromStats(name, stats, { state: 'closed', storedAs: name, compression, storedBytes: sizeBytes }),
       sha256,
@@ -107,7 +124,7 @@ export async function closeArchivedFile(options: CloseArchivedFileOptions): Prom
   let sizeBytes: number;
   try {
     sizeBytes = await passOver(plainPath, scanner, patch, async (chunk) => {
-      rawHash.update(chunk);
+      if (knownSha256 === undefined) rawHash.update(chunk);
       if (!compressor.write(chunk)) await Promise.race([once(compressor, 'drain'), written]);
     });
     compressor.end();
@@ -126,7 +143,7 @@ export async function closeArchivedFile(options: CloseArchivedFileOptions): Prom
   checkScanned(plainPath, stats, sizeBytes);
   return {
     ...entryFromStats(name, stats, { state: 'closed', storedAs, compression, storedBytes }),
-    sha256: rawHash.digest('hex'),
+    sha256: knownSha256 ?? rawHash.digest('hex'),
     storedSha256: storedHash.digest('hex'),
     closedBy: closedByOf(options.closedBy, stats),
   };

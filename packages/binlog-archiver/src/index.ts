@@ -26,7 +26,7 @@ export { listTimelines } from './timeline.js';
 // the replication client (usable on its own: raw events of COM_BINLOG_DUMP)
 export { ReplicationSource, ServerIdClashError } from './replication-source.js';
 export type { SourceServerInfo, BinaryLogFile, ConnectSourceOptions, OpenDumpOptions } from './replication-source.js';
-export { BinlogDumpStream, startBinlogDump, binlogDumpPayload } from './binlog-dump-stream.js';
+export { BinlogDumpStream, DumpServerError, DumpSocket, startBinlogDump, binlogDumpPayload, parseErrPacket } from './binlog-dump-stream.js';
 export type { BinlogDumpRequest, BinlogDumpStreamOptions } from './binlog-dump-stream.js';
 export {
   COM_BINLOG_DUMP,

@@ -1,46 +1,164 @@
 /**
  * The plain file of the binlog the archiver is receiving: created with the binlog magic, events
- * appended in batches (one writev per batch), fsynced when the archive writer decides (its policy:
- * archive-binlogs.ts). Writes go to explicit offsets, so a short write or a retry never duplicates
- * bytes.
+ * appended in batches (one writev per batch, events that lie next to each other in memory joined
+ * into one piece), fsynced when the archive writer decides (its policy: archive-binlogs.ts).
+ * Writes go to explicit offsets, so a short write or a retry never duplicates bytes.
+ *
+ * A file created here (not reopened after a restart) is hashed as its bytes go by: the SHA-256 of
+ * the file as it will be once closed (the in-use flag cleared, as the server's stream sends it),
+ * so closing it needs no second read.
  */
+import { createHash, type Hash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ERROR_CODES, PitrError, isPitrError, syncDirectory } from '@pitr/core';
+import { BinlogFormatError, ERROR_CODES, PitrError, isPitrError, syncDirectory, typeName } from '@pitr/core';
+import { DigestMismatchError, type DigestWorker } from './digest-worker.js';
 import { BINLOG_FILE_MAGIC } from './replication-protocol.js';
 
 /** Pending bytes above which append() callers should flush (the writer flushes per batch anyway). */
 export const FLUSH_BYTES = 4 << 20;
 
+/** Views of memory appended one after the other, joined where one continues the other. */
+class ByteRuns {
+  #runs: Uint8Array[] = [];
+  #buffer: ArrayBufferLike | undefined;
+  #start = 0;
+  #end = 0;
+
+  add(bytes: Uint8Array): void {
+    if (bytes.buffer === this.#buffer && bytes.byteOffset === this.#end) {
+      this.#end += bytes.length;
+      return;
+    }
+    this.#cut();
+    this.#buffer = bytes.buffer;
+    this.#start = bytes.byteOffset;
+    this.#end = bytes.byteOffset + bytes.length;
+  }
+
+  take(): Uint8Array[] {
+    this.#cut();
+    const runs = this.#runs;
+    this.#runs = [];
+    return runs;
+  }
+
+  #cut(): void {
+    if (this.#buffer !== undefined && this.#end > this.#start) this.#runs.push(new Uint8Array(this.#buffer, this.#start, this.#end - this.#start));
+    this.#buffer = undefined;
+  }
+}
+
+export interface OpenBinlogFileOptions {
+  /**
+   * Called after each write with the last view appended before it: the caller no longer needs it
+   * nor anything appended earlier (the dump stream reuses their memory).
+   */
+  readonly onWritten?: (last: Uint8Array) => void;
+  /** Called when a background fdatasync (syncInBackground) has moved `syncedPosition`. */
+  readonly onSynced?: (file: OpenBinlogFile) => void;
+  /**
+   * Hash on this worker, which also checks every event's CRC32 (once `checkChecksums` is set),
+   * instead of hashing on the main thread (where the scanner checks the CRC32s).
+   */
+  readonly digestWorker?: DigestWorker;
+}
+
+/** Where the file's bytes are hashed: on the main thread or on the digest worker. */
+interface FileDigest {
+  /** Adds the next bytes; a promise when the work happens elsewhere. */
+  add(runs: Uint8Array[], checkChecksums: boolean): Promise<void> | undefined;
+  /** The hash of everything added (undefined when the file was not hashed from its start). */
+  sha256(): Promise<string | undefined>;
+  forget(): void;
+}
+
+function inlineDigest(hashFromStart: boolean): FileDigest {
+  let hash: Hash | undefined = hashFromStart ? createHash('sha256').update(BINLOG_FILE_MAGIC) : undefined;
+  return {
+    add(runs) {
+      if (hash !== undefined) for (const run of runs) hash.update(run);
+      return undefined;
+    },
+    sha256() {
+      const hex = hash?.digest('hex');
+      hash = undefined;
+      return Promise.resolve(hex);
+    },
+    forget() {
+      hash = undefined;
+    },
+  };
+}
+
+function workerDigest(worker: DigestWorker, hashFromStart: boolean): FileDigest {
+  const key = worker.newFile();
+  let hashing = hashFromStart;
+  // the magic is no event: hashed without a CRC32 check (a worker failure shows in the next job)
+  if (hashing) worker.digest(key, [BINLOG_FILE_MAGIC], { crc: false, hash: true }).catch(() => undefined);
+  return {
+    add(runs, checkChecksums) {
+      return worker.digest(key, runs, { crc: checkChecksums, hash: hashing });
+    },
+    async sha256() {
+      if (!hashing) return undefined;
+      hashing = false;
+      return worker.sha256(key);
+    },
+    forget() {
+      if (hashing) worker.drop(key);
+      hashing = false;
+    },
+  };
+}
+
 export class OpenBinlogFile {
   readonly path: string;
   readonly name: string;
   readonly #handle: FileHandle;
+  readonly #onWritten: ((last: Uint8Array) => void) | undefined;
+  readonly #onSynced: ((file: OpenBinlogFile) => void) | undefined;
+  /** syncInBackground() was called: a finished background sync starts the next while bytes are unsynced. */
+  #keepSyncing = false;
+  /** SHA-256 of the closed file's bytes (only for a file hashed from its start). */
+  readonly #digest: FileDigest;
+  readonly #hashRuns = new ByteRuns();
+  /**
+   * With a digest worker: check each event's CRC32 there (set once the file's
+   * FORMAT_DESCRIPTION_EVENT says the events carry one).
+   */
+  checkChecksums = false;
+  #lastAppended: Uint8Array | undefined;
   /** Offset of the next byte to write = bytes written + pending. */
   #end: number;
   /** Offset up to which bytes were written (not necessarily synced). */
   #written: number;
   /** Offset up to which bytes are fsynced. */
   #synced: number;
-  #pending: Uint8Array[] = [];
+  readonly #pending = new ByteRuns();
   /** A background fdatasync (syncInBackground) and its failure. */
   #syncing: Promise<void> | undefined;
   #syncError: unknown = undefined;
   #pendingBytes = 0;
   #closed = false;
 
-  private constructor(dir: string, name: string, handle: FileHandle, size: number) {
+  private constructor(dir: string, name: string, handle: FileHandle, size: number, options: OpenBinlogFileOptions) {
     this.path = join(dir, name);
     this.name = name;
     this.#handle = handle;
+    this.#onWritten = options.onWritten;
+    this.#onSynced = options.onSynced;
+    // hashed from its start: the magic is all there is
+    const fromStart = size === BINLOG_FILE_MAGIC.length;
+    this.#digest = options.digestWorker === undefined ? inlineDigest(fromStart) : workerDigest(options.digestWorker, fromStart);
     this.#end = size;
     this.#written = size;
     this.#synced = size;
   }
 
   /** Creates `dir/name` (it must not exist) holding the 4-byte magic, durably (file and directory fsynced). */
-  static async create(dir: string, name: string): Promise<OpenBinlogFile> {
+  static async create(dir: string, name: string, options: OpenBinlogFileOptions = {}): Promise<OpenBinlogFile> {
     const path = join(dir, name);
     let handle: FileHandle;
     try {
@@ -56,14 +174,14 @@ export class OpenBinlogFile {
       await handle.close().catch(() => undefined);
       throw ioError(`could not write ${path}`, e);
     }
-    return new OpenBinlogFile(dir, name, handle, BINLOG_FILE_MAGIC.length);
+    return new OpenBinlogFile(dir, name, handle, BINLOG_FILE_MAGIC.length, options);
   }
 
   /**
    * Opens an existing plain file to continue it at `size` bytes: anything after is cut (and the
    * cut made durable). A file without a valid magic is started over.
    */
-  static async reopen(dir: string, name: string, size: number, rewriteMagic: boolean): Promise<OpenBinlogFile> {
+  static async reopen(dir: string, name: string, size: number, rewriteMagic: boolean, options: OpenBinlogFileOptions = {}): Promise<OpenBinlogFile> {
     const path = join(dir, name);
     let handle: FileHandle;
     try {
@@ -77,7 +195,7 @@ export class OpenBinlogFile {
       if (current !== keep) await handle.truncate(keep);
       if (rewriteMagic) await writeFully(handle, [BINLOG_FILE_MAGIC], 0);
       await handle.sync();
-      return new OpenBinlogFile(dir, name, handle, rewriteMagic ? BINLOG_FILE_MAGIC.length : keep);
+      return new OpenBinlogFile(dir, name, handle, rewriteMagic ? BINLOG_FILE_MAGIC.length : keep, options);
     } catch (e) {
       await handle.close().catch(() => undefined);
       throw ioError(`could not prepare ${path}`, e);
@@ -97,43 +215,103 @@ export class OpenBinlogFile {
     return this.#pendingBytes;
   }
 
-  /** Queues bytes for the next flush. The caller must not change them afterwards. */
-  append(bytes: Uint8Array): void {
-    this.#pending.push(bytes);
+  /**
+   * Queues bytes for the next flush. The caller must not change them afterwards. `closedAs`: the
+   * same bytes as they will be in the closed file, when they differ (the FDE's in-use flag).
+   */
+  append(bytes: Uint8Array, closedAs: Uint8Array = bytes): void {
+    this.#pending.add(bytes);
+    this.#hashRuns.add(closedAs);
+    this.#lastAppended = closedAs;
     this.#pendingBytes += bytes.length;
     this.#end += bytes.length;
+  }
+
+  /**
+   * The SHA-256 (hex) of the file's bytes with the in-use flag cleared, when every byte went
+   * through this object (a created file, not one reopened after a restart); once, at the end.
+   */
+  async closedSha256(): Promise<string | undefined> {
+    if (this.#pendingBytes !== 0) {
+      this.#digest.forget();
+      return undefined;
+    }
+    return this.#digest.sha256();
+  }
+
+  /** The hash is not wanted (the file was not closed by the server). */
+  forgetSha256(): void {
+    this.#digest.forget();
   }
 
   /** Writes what is queued (not synced). */
   async flush(): Promise<void> {
     this.#throwSyncError();
     if (this.#pendingBytes === 0) return;
-    const chunks = this.#pending;
+    const chunks = this.#pending.take();
+    const hashRuns = this.#hashRuns.take();
+    const last = this.#lastAppended!;
     const at = this.#written;
     const n = this.#pendingBytes;
-    this.#pending = [];
     this.#pendingBytes = 0;
-    try {
-      await writeFully(this.#handle, chunks, at);
-    } catch (e) {
-      throw ioError(`could not write ${this.path}`, e);
+    // Hashed (and checked) beside the write; once both are done, the memory may be reused.
+    const digesting = this.#digest.add(hashRuns, this.checkChecksums);
+    if (digesting === undefined) {
+      try {
+        await writeFully(this.#handle, chunks, at);
+      } catch (e) {
+        throw ioError(`could not write ${this.path}`, e);
+      }
+    } else {
+      const [written, digested] = await Promise.allSettled([writeFully(this.#handle, chunks, at), digesting]);
+      if (digested.status === 'rejected') {
+        this.#syncError ??= this.#digestFailure(digested.reason, at);
+        throw this.#syncError;
+      }
+      if (written.status === 'rejected') throw ioError(`could not write ${this.path}`, written.reason);
     }
     this.#written = at + n;
+    this.#onWritten?.(last);
+  }
+
+  /** A digest job's failure as the scanner would report it (the file and offset of the bad event). */
+  #digestFailure(e: unknown, at: number): unknown {
+    if (!(e instanceof DigestMismatchError)) return e;
+    const m = e.mismatch;
+    const offset = at + m.offset;
+    if (m.stored === undefined || m.actual === undefined || m.type === undefined) {
+      return new BinlogFormatError(`malformed event: ${m.reason ?? 'unknown'}`, { file: this.name, offset });
+    }
+    const hex = (x: number): string => `0x${x.toString(16).padStart(8, '0')}`;
+    return new BinlogFormatError(
+      `${typeName(m.type)} CRC32 mismatch: stored ${hex(m.stored)}, computed ${hex(m.actual)}`,
+      { file: this.name, offset, eventType: m.type },
+      { code: ERROR_CODES.BINLOG_CHECKSUM, hints: ['the event was damaged on its way or on disk; run pitr archive again to fetch it anew'] },
+    );
   }
 
   /**
-   * Writes what is queued and starts an fdatasync without waiting for it (none if one is still
-   * running): while catching up, receiving goes on during the disk's flush instead of stalling.
-   * `syncedPosition` moves when it completes; a failure is thrown by the next flush/sync/close.
+   * Writes what is queued and makes sure an fdatasync runs in the background (none is started
+   * while one runs; when it ends and bytes written meanwhile are not synced, it starts the next):
+   * while catching up, receiving goes on during the disk's flush instead of stalling, and the disk
+   * is kept busy. `syncedPosition` moves when one completes (`onSynced`); a failure is thrown by
+   * the next flush/sync/close.
    */
   async syncInBackground(): Promise<void> {
     await this.flush();
-    if (this.#syncing !== undefined || this.#synced === this.#written) return;
+    this.#keepSyncing = true;
+    this.#startSync();
+  }
+
+  #startSync(): void {
+    if (this.#syncing !== undefined || this.#synced === this.#written || this.#closed || this.#syncError !== undefined) return;
     const target = this.#written;
     this.#syncing = this.#handle.datasync().then(
       () => {
         if (target > this.#synced) this.#synced = target;
         this.#syncing = undefined;
+        this.#onSynced?.(this);
+        if (this.#keepSyncing) this.#startSync();
       },
       (e: unknown) => {
         this.#syncError ??= ioError(`could not fsync ${this.path}`, e);
@@ -149,7 +327,7 @@ export class OpenBinlogFile {
   /** Writes what is queued and fsyncs (fdatasync: data and the size, not the times). */
   async sync(): Promise<void> {
     await this.flush();
-    if (this.#syncing !== undefined) await this.#syncing;
+    while (this.#syncing !== undefined) await this.#syncing;
     this.#throwSyncError();
     if (this.#synced === this.#written) return;
     try {
@@ -163,6 +341,7 @@ export class OpenBinlogFile {
   /** Syncs and closes. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#keepSyncing = false;
     try {
       await this.sync();
     } finally {
@@ -176,7 +355,9 @@ export class OpenBinlogFile {
     if (this.#closed) return;
     this.#closed = true;
     await this.#syncing?.catch(() => undefined);
-    this.#pending = [];
+    this.#pending.take();
+    this.#hashRuns.take();
+    this.#digest.forget();
     this.#pendingBytes = 0;
     await this.#handle.close().catch(() => undefined);
   }

@@ -8,7 +8,7 @@
 import { ERROR_CODES, PitrError, flavorOfServerVersion, parseConnectionUrl, redactUrl } from '@pitr/core';
 import type { ConnectionOptions, Flavor } from '@pitr/core';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import { BinlogDumpStream, startBinlogDump, type Mysql2RawConnection } from './binlog-dump-stream.js';
+import { BinlogDumpStream, DumpSocket, startBinlogDump } from './binlog-dump-stream.js';
 import { BinlogFileScanner, type BinlogFileStats } from './binlog-file-scanner.js';
 import {
   BINLOG_DUMP_NON_BLOCK,
@@ -60,7 +60,9 @@ export interface OpenDumpOptions {
   readonly idleTimeoutMs?: number;
   /** Errors say that nothing was written yet (a check before archiving starts). */
   readonly beforeWriting?: boolean;
-  readonly highWaterMarkBytes?: number;
+  /** See BinlogDumpStreamOptions. */
+  readonly maxBufferedBytes?: number;
+  readonly recycle?: boolean;
 }
 
 const GRANT_HINT = (user: string): string =>
@@ -178,7 +180,8 @@ export class ReplicationSource {
    * capability GTID (nothing rewritten for old replicas) and ANNOTATE_ROWS included.
    */
   async openDump(options: OpenDumpOptions): Promise<BinlogDumpStream> {
-    const conn = await openConnection(this.url, this.#options, this.#connectTimeoutMs, options.beforeWriting === true);
+    const dumpSocket = new DumpSocket();
+    const conn = await openConnection(this.url, this.#options, this.#connectTimeoutMs, options.beforeWriting === true, dumpSocket);
     const heartbeatMs = options.heartbeatMs ?? 1000;
     try {
       // Both spellings: MySQL 8.0.26+ reads @source_*, older servers and MariaDB @master_*.
@@ -191,14 +194,14 @@ export class ReplicationSource {
       conn.destroy();
       throw sourceError(this.url, e, this.#options, 'setting up the replication session failed', options.beforeWriting === true);
     }
-    const raw = (conn as unknown as { connection: Mysql2RawConnection }).connection;
     const flags = (options.nonBlocking ? BINLOG_DUMP_NON_BLOCK : 0) | (this.info.flavor === 'mariadb' ? BINLOG_SEND_ANNOTATE_ROWS_EVENT : 0);
     return startBinlogDump(
-      raw,
+      dumpSocket,
       { file: options.file, position: options.position, serverId: options.serverId, flags },
       {
         idleTimeoutMs: options.idleTimeoutMs ?? 3 * heartbeatMs + 10_000,
-        ...(options.highWaterMarkBytes === undefined ? {} : { highWaterMarkBytes: options.highWaterMarkBytes }),
+        ...(options.maxBufferedBytes === undefined ? {} : { maxBufferedBytes: options.maxBufferedBytes }),
+        ...(options.recycle === undefined ? {} : { recycle: options.recycle }),
         mapError: (e) => sourceError(this.url, e, this.#options, `reading binlog ${options.file} from the server failed`, options.beforeWriting === true),
       },
     );
@@ -216,11 +219,13 @@ export class ReplicationSource {
   }
 }
 
-async function openConnection(url: string, opts: ConnectionOptions, connectTimeoutMs: number, beforeWriting = true): Promise<Connection> {
+/** A mysql2 connection; a dump connection runs on `dumpSocket` (see binlog-dump-stream.ts). */
+async function openConnection(url: string, opts: ConnectionOptions, connectTimeoutMs: number, beforeWriting = true, dumpSocket?: DumpSocket): Promise<Connection> {
   const { default: mysql } = await import('mysql2/promise');
   try {
     const conn = await mysql.createConnection({
       ...(opts.socketPath !== undefined ? { socketPath: opts.socketPath } : { host: opts.host, port: opts.port }),
+      ...(dumpSocket === undefined ? {} : { stream: dumpSocket.connector(opts) }),
       user: opts.user,
       ...(opts.password !== undefined ? { password: opts.password } : {}),
       charset: 'UTF8MB4_GENERAL_CI',

@@ -59,7 +59,8 @@ export function decodeFormatDescriptionEvent(body: Uint8Array, file: string, bod
     if (arrayEnd < FIXED_LENGTH) c.fail('FORMAT_DESCRIPTION_EVENT too short for its checksum trailer', 0);
     checksumAlg = body[arrayEnd]!;
   }
-  const postHeaderLengths = body.slice(FIXED_LENGTH, arrayEnd);
+  // a copy (Buffer's slice() is a view): the event's memory may be reused after this call
+  const postHeaderLengths = Uint8Array.prototype.slice.call(body, FIXED_LENGTH, arrayEnd);
   return {
     kind: 'format_description',
     binlogVersion,

@@ -125,7 +125,8 @@ export function decodeTableMapEvent(body: Uint8Array, ctx: DecodeContext, bodyOf
     const schema = ctx.schema.getTable(db, table);
     if (schema !== undefined) result = applySchema(result, schema, (message) => ctx.warn(message));
   }
-  bodyOf.set(result, body.slice(start, end));
+  // a copy (Buffer's slice() is a view): the event's memory may be reused after this call
+  bodyOf.set(result, Uint8Array.prototype.slice.call(body, start, end));
   return result;
 }
 
