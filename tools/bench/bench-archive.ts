@@ -136,6 +136,23 @@ async function generate(server: TestServer, targetBytes: number): Promise<void> 
   await server.flushLogs();
 }
 
+/**
+ * Waits until the server has flushed the generation's dirty pages and the disk has the data:
+ * the catch-up runs then measure the tools, not the server's (or the kernel's) background writes.
+ */
+async function waitForQuietServer(server: TestServer): Promise<void> {
+  const started = Date.now();
+  await server.query('SET GLOBAL innodb_max_dirty_pages_pct_lwm = 0, GLOBAL innodb_max_dirty_pages_pct = 0');
+  while (Date.now() - started < 120_000) {
+    const [row] = await server.query<{ Value: string }[]>("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'");
+    if (Number(row?.Value ?? 0) < 100) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await execFileAsync('sync');
+  await new Promise((r) => setTimeout(r, 2000));
+  process.stderr.write(`  server settled (dirty pages flushed, sync) in ${Math.round((Date.now() - started) / 1000)} s\n`);
+}
+
 /** The writer child of the --follow run: `--writer URL RATE SECONDS`. */
 async function writer(url: string, rate: number, seconds: number): Promise<void> {
   const conn = await mysql.createConnection({ uri: url, multipleStatements: true });
@@ -203,6 +220,7 @@ async function main(): Promise<void> {
     const files = (await server.query<unknown[]>('SHOW BINARY LOGS')).length;
     figures.generated = { mb: mb(total), files, seconds: Math.round((Date.now() - genStarted) / 1000) };
     process.stderr.write(`  ${mb(total)} MB in ${files} files\n`);
+    await waitForQuietServer(server);
 
     // --- catch-up: --reps rounds, each: mariadb-binlog (then sync), ours --compress none
     const catchUp: Record<string, unknown> = {};

@@ -13,7 +13,7 @@ import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { decompress as zstdDecompress } from 'zstd-napi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PitrError, openRepo, readBinlogFile } from '@pitr/core';
+import { ERROR_CODES, PitrError, openRepo, readBinlogFile, readBinlogStream } from '@pitr/core';
 import { startServer, type TestServer } from '../../../tools/src/index.js';
 import { archiveBinlogs, type ArchiveResult } from './archive-binlogs.js';
 import { readManifest, writeManifest, type BinlogManifest, type ManifestFileEntry } from '@pitr/core';
@@ -91,6 +91,10 @@ async function quiesce(): Promise<void> {
 }
 
 /** The bytes an archived file stands for (closed: decompressed; open: the plain file). */
+async function* toChunks(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
+
 async function archivedBytes(dir: string, entry: ManifestFileEntry): Promise<Buffer> {
   const stored = await readFile(join(dir, entry.storedAs));
   if (entry.compression === 'gzip') return gunzipSync(stored);
@@ -486,6 +490,18 @@ describe('archiveBinlogs from a server that encrypts its binlogs (MariaDB encryp
       const first = await archivedBytes(r.timelineDir, r.manifest.files[0]!);
       expect(first.includes('plain text in the archive')).toBe(true);
       expect(r.manifest.files[0]!.transactions).toBe(3);
+      // core's reader decodes the archived (decrypted) files, and still refuses the server's own
+      const decoded: string[] = [];
+      for (const entry of r.manifest.files) {
+        for await (const ev of readBinlogStream(toChunks(await archivedBytes(r.timelineDir, entry)), { fileName: entry.name })) {
+          if (ev.body.kind === 'annotate_rows') decoded.push(ev.body.query);
+        }
+      }
+      expect(decoded.join('\n')).toContain("INSERT INTO e.t VALUES (2, 'second')");
+      const own = readBinlogFile(files[0]!);
+      await expect((async () => {
+        for await (const ev of own) void ev;
+      })()).rejects.toMatchObject({ code: ERROR_CODES.BINLOG_ENCRYPTED });
     } finally {
       await encrypted.stop();
       await rm(keys, { recursive: true, force: true });

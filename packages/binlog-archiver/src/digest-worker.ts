@@ -125,13 +125,15 @@ interface Reply {
 /** Hashes and checksums on a worker thread; see the file comment. */
 export class DigestWorker {
   readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: unknown) => void }>();
-  readonly #ring = new Uint8Array(new SharedArrayBuffer(RING_BYTES));
+  /** Jobs waiting for their answer; a digest job frees the ring up to `ringEnd` when answered (in order). */
+  readonly #pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: unknown) => void; ringEnd?: number }>();
+  /** Touched once at start (fill): its pages count in RSS from the start, not growing as it first wraps. */
+  readonly #ring = new Uint8Array(new SharedArrayBuffer(RING_BYTES)).fill(0);
   /** Ring bytes used (monotonic counters: next free byte, first byte still in use). */
   #ringHead = 0;
   #ringTail = 0;
-  /** Jobs in the ring, oldest first: where each ends, and its answer. */
-  readonly #inRing: { end: number; done: Promise<unknown> }[] = [];
+  /** Woken at each answer: a job waiting for ring room. */
+  #roomWaiters: (() => void)[] = [];
   /** Jobs are placed in the ring one after the other (one may wait for room). */
   #placing: Promise<unknown> = Promise.resolve();
   #nextId = 1;
@@ -151,6 +153,8 @@ export class DigestWorker {
       const p = this.#pending.get(r.id);
       if (p === undefined) return;
       this.#pending.delete(r.id);
+      if (p.ringEnd !== undefined && p.ringEnd > this.#ringTail) this.#ringTail = p.ringEnd;
+      this.#wakeRoomWaiters();
       if (this.#pending.size === 0) this.#worker.unref();
       if (r.error !== undefined) p.reject(new Error(`the digest worker failed: ${r.error}`));
       else p.resolve(r);
@@ -159,6 +163,7 @@ export class DigestWorker {
       this.#dead ??= e;
       for (const p of this.#pending.values()) p.reject(this.#dead);
       this.#pending.clear();
+      this.#wakeRoomWaiters();
     };
     this.#worker.on('error', die);
     this.#worker.on('exit', (code) => die(new Error(`the digest worker stopped (exit code ${code})`)));
@@ -198,8 +203,7 @@ export class DigestWorker {
     let bytes = 0;
     const post = (): void => {
       if (parts.length === 0) return;
-      const reply = this.#call({ op: 'digest', file, runs: parts, crc: options.crc, hash: options.hash });
-      this.#inRing.push({ end: this.#ringHead, done: reply.catch(() => undefined) });
+      const reply = this.#call({ op: 'digest', file, runs: parts, crc: options.crc, hash: options.hash }, this.#ringHead);
       posted.push({ base, reply });
       base += bytes;
       bytes = 0;
@@ -217,12 +221,11 @@ export class DigestWorker {
         at += (run.byteOffset - at) & 7;
         if ((at % RING_BYTES) + run.length > RING_BYTES) at += RING_BYTES - (at % RING_BYTES);
         if (at + run.length - this.#ringTail <= RING_BYTES) break;
-        // full: send what is placed, wait for the oldest job's answer, and use its room
+        // full: send what is placed, wait for an answer (it frees room), try again
         post();
-        const oldest = this.#inRing.shift();
-        if (oldest === undefined) throw new Error('digest ring: no room although no job is in it');
-        await oldest.done;
-        this.#ringTail = oldest.end;
+        if (this.#dead !== undefined) throw this.#dead;
+        if (this.#pending.size === 0) throw new Error('digest ring: no room although no job is in it');
+        await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
         at = this.#ringHead;
       }
       const offset = at % RING_BYTES;
@@ -251,11 +254,17 @@ export class DigestWorker {
     await this.#worker.terminate();
   }
 
-  #call(message: Record<string, unknown>): Promise<Reply> {
+  #wakeRoomWaiters(): void {
+    const waiters = this.#roomWaiters;
+    this.#roomWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  #call(message: Record<string, unknown>, ringEnd?: number): Promise<Reply> {
     if (this.#dead !== undefined) return Promise.reject(this.#dead);
     const id = this.#nextId++;
     return new Promise<Reply>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, ringEnd === undefined ? { resolve, reject } : { resolve, reject, ringEnd });
       if (this.#pending.size === 1) this.#worker.ref();
       this.#worker.postMessage({ ...message, id });
     });

@@ -61,6 +61,13 @@ export interface BinlogParserOptions {
    * TABLE_MAP events are always decoded.
    */
   decodeRows?: boolean;
+  /**
+   * What a MariaDB START_ENCRYPTION_EVENT means. 'reject' (default): the events after it are
+   * encrypted with a key we do not have, so it is an error (BINLOG_ENCRYPTED). 'ignore': the caller
+   * has made sure the events after it are plain (a file archived over replication, which the
+   * server sends decrypted), and it is kept as an ignorable event.
+   */
+  startEncryption?: 'reject' | 'ignore';
 }
 
 /** Cap on distinct warnings remembered for de-duplication. */
@@ -103,6 +110,7 @@ export class BinlogParser {
   readonly ctx: DecodeContext;
   private readonly c: ParserContext;
   private readonly verifyChecksums: boolean;
+  private readonly startEncryption: 'reject' | 'ignore';
   private readonly decodeRows: boolean;
   private fde: FormatDescriptionBody | undefined;
   private checksumLength = 0;
@@ -111,6 +119,7 @@ export class BinlogParser {
     this.c = new ParserContext(options);
     this.ctx = this.c;
     this.verifyChecksums = options.verifyChecksums ?? true;
+    this.startEncryption = options.startEncryption ?? 'reject';
     this.decodeRows = options.decodeRows ?? true;
   }
 
@@ -359,7 +368,8 @@ export class BinlogParser {
       case K.MARIADB_GTID_LIST_EVENT:
         return decodeGtidListEvent(body, ctx, bodyOffset);
       case K.MARIADB_START_ENCRYPTION_EVENT:
-        return rejectStartEncryptionEvent(ctx, pos);
+        if (this.startEncryption === 'ignore') return { kind: 'ignorable', typeCode };
+        return rejectStartEncryptionEvent(ctx.file, pos);
       default:
         return this.genericBody(typeCode, header, pos);
     }

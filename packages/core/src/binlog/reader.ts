@@ -14,7 +14,8 @@ import { pipeline, type Readable, type Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DecompressStream } from 'zstd-napi';
 import { BinlogFormatError, ERROR_CODES, PitrError, isPitrError } from '../errors/pitr-error.js';
-import { BINLOG_CHECKSUM_ALG_CRC32, BINLOG_MAGIC, EVENT_HEADER_LENGTH, FORMAT_DESCRIPTION_EVENT } from './constants.js';
+import { BINLOG_CHECKSUM_ALG_CRC32, BINLOG_MAGIC, EVENT_HEADER_LENGTH, FORMAT_DESCRIPTION_EVENT, MARIADB_START_ENCRYPTION_EVENT, isKnownEventType } from './constants.js';
+import { rejectStartEncryptionEvent } from './events/mariadb-events.js';
 import { BinlogParser, type BinlogParserOptions } from './parser.js';
 import { type ChecksumFile, ChecksumWorker } from './checksum-worker.js';
 import type { BinlogEvent } from './types.js';
@@ -192,6 +193,14 @@ class BinlogEventIterator implements BinlogEventReader {
   private finished = false;
   private magicChecked = false;
   private pos = 0;
+  /**
+   * Offset of a MariaDB START_ENCRYPTION_EVENT whose next event is not checked yet. The server's
+   * own file is encrypted after it; a file archived over replication holds the same events
+   * decrypted (the server sends them so, pitr archive marks them decryptedFromSource). The next
+   * header tells: a plain one has a known type, a sane size and the log_pos its size implies;
+   * an encrypted one is noise there.
+   */
+  private afterStartEncryption: number | undefined;
   private readonly verify: boolean;
   private readonly parallelMinBytes: number;
   private crcMode = CRC_UNDECIDED;
@@ -224,6 +233,8 @@ class BinlogEventIterator implements BinlogEventReader {
       ...options,
       fileName: this.file,
       verifyChecksums: this.verify,
+      // frame() checks that the events after one are plain (see afterStartEncryption)
+      startEncryption: 'ignore',
     });
     const parallel = options.parallelChecksums;
     if (!this.verify || parallel === false) this.crcMode = CRC_INLINE;
@@ -419,6 +430,12 @@ class BinlogEventIterator implements BinlogEventReader {
     while (q.length >= EVENT_HEADER_LENGTH) {
       const pos = this.pos;
       const size = q.u32At(9);
+      if (this.afterStartEncryption !== undefined) {
+        const at = this.afterStartEncryption;
+        this.afterStartEncryption = undefined;
+        const plain = size >= EVENT_HEADER_LENGTH && size < 1 << 30 && q.u32At(13) === (pos + size) % 0x1_0000_0000 && isKnownEventType(q.byteAt(4));
+        if (!plain) rejectStartEncryptionEvent(this.file, at);
+      }
       if (size < EVENT_HEADER_LENGTH) {
         this.fail(`event_size ${size} is smaller than the 19-byte header: the file is corrupt here`, pos);
       }
@@ -443,6 +460,7 @@ class BinlogEventIterator implements BinlogEventReader {
       }
       if (this.crcMode === CRC_UNDECIDED) this.decideChecksums();
       else if (this.crcMode === CRC_STARTING) this.beginWorker(this.crcWorker!);
+      if (q.byteAt(4) === MARIADB_START_ENCRYPTION_EVENT) this.afterStartEncryption = pos;
       const event = q.take(size);
       this.pos = pos + size;
       const w = this.crcWorker;

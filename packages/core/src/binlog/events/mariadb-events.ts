@@ -141,10 +141,10 @@ export function decodeGtidListEvent(body: Uint8Array, ctx: DecodeContext, bodyOf
  * START_ENCRYPTION_EVENT (164): every later event of the file is encrypted with a key we do not
  * have (encrypt_binlog=ON). Reading on would only produce garbage, so stop with a clear error.
  */
-export function rejectStartEncryptionEvent(ctx: DecodeContext, eventPos: number): never {
+export function rejectStartEncryptionEvent(file: string, eventPos: number): never {
   throw new BinlogFormatError(
     'the binlog is encrypted (START_ENCRYPTION_EVENT); its events cannot be decoded from the file',
-    { file: ctx.file, offset: eventPos, eventType: MARIADB_START_ENCRYPTION_EVENT },
+    { file, offset: eventPos, eventType: MARIADB_START_ENCRYPTION_EVENT },
     {
       code: ERROR_CODES.BINLOG_ENCRYPTED,
       hints: [
