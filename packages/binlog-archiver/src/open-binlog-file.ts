@@ -18,6 +18,8 @@ import { BINLOG_FILE_MAGIC } from './replication-protocol.js';
 
 /** Pending bytes above which append() callers should flush (the writer flushes per batch anyway). */
 export const FLUSH_BYTES = 4 << 20;
+/** Writes (with their digest jobs) that may run while the caller goes on. */
+const MAX_WRITES_IN_FLIGHT = 2;
 
 /** Views of memory appended one after the other, joined where one continues the other. */
 class ByteRuns {
@@ -134,6 +136,12 @@ export class OpenBinlogFile {
   #end: number;
   /** Offset up to which bytes were written (not necessarily synced). */
   #written: number;
+  /** Offset up to which writes were started. */
+  #issued: number;
+  /** Writes started and not completed; their completions, in order; callers waiting for one. */
+  #writesInFlight = 0;
+  #writeChain: Promise<void> = Promise.resolve();
+  #writeWaiters: (() => void)[] = [];
   /** Offset up to which bytes are fsynced. */
   #synced: number;
   readonly #pending = new ByteRuns();
@@ -154,6 +162,7 @@ export class OpenBinlogFile {
     this.#digest = options.digestWorker === undefined ? inlineDigest(fromStart) : workerDigest(options.digestWorker, fromStart);
     this.#end = size;
     this.#written = size;
+    this.#issued = size;
     this.#synced = size;
   }
 
@@ -232,7 +241,8 @@ export class OpenBinlogFile {
    * through this object (a created file, not one reopened after a restart); once, at the end.
    */
   async closedSha256(): Promise<string | undefined> {
-    if (this.#pendingBytes !== 0) {
+    await this.#writeChain;
+    if (this.#pendingBytes !== 0 || this.#syncError !== undefined) {
       this.#digest.forget();
       return undefined;
     }
@@ -244,34 +254,52 @@ export class OpenBinlogFile {
     this.#digest.forget();
   }
 
-  /** Writes what is queued (not synced). */
+  /**
+   * Starts writing (and digesting) what is queued, and returns once at most MAX_WRITES_IN_FLIGHT
+   * writes are still running: the caller decodes the next events while the disk and the digest
+   * worker work (waiting for each write kept both idle half the time). Writes go to their own
+   * offsets; they complete, move `writtenPosition` and call `onWritten` in order. A failure is
+   * thrown by this or the next call (flush, sync, close).
+   */
   async flush(): Promise<void> {
     this.#throwSyncError();
-    if (this.#pendingBytes === 0) return;
+    if (this.#pendingBytes > 0) this.#startWrite();
+    while (this.#writesInFlight > MAX_WRITES_IN_FLIGHT) await new Promise<void>((resolve) => this.#writeWaiters.push(resolve));
+    this.#throwSyncError();
+  }
+
+  /** Every write started has completed (or failed: thrown). */
+  async #drainWrites(): Promise<void> {
+    await this.#writeChain;
+    this.#throwSyncError();
+  }
+
+  #startWrite(): void {
     const chunks = this.#pending.take();
     const hashRuns = this.#hashRuns.take();
     const last = this.#lastAppended!;
-    const at = this.#written;
-    const n = this.#pendingBytes;
+    const at = this.#issued;
+    const end = at + this.#pendingBytes;
+    this.#issued = end;
     this.#pendingBytes = 0;
+    this.#writesInFlight++;
     // Hashed (and checked) beside the write; once both are done, the memory may be reused.
-    const digesting = this.#digest.add(hashRuns, this.checkChecksums);
-    if (digesting === undefined) {
-      try {
-        await writeFully(this.#handle, chunks, at);
-      } catch (e) {
-        throw ioError(`could not write ${this.path}`, e);
+    const digesting = this.#digest.add(hashRuns, this.checkChecksums) ?? Promise.resolve();
+    const done = Promise.allSettled([writeFully(this.#handle, chunks, at), digesting]);
+    this.#writeChain = this.#writeChain.then(async () => {
+      const [written, digested] = await done;
+      this.#writesInFlight--;
+      if (digested.status === 'rejected') this.#syncError ??= this.#digestFailure(digested.reason, at);
+      else if (written.status === 'rejected') this.#syncError ??= ioError(`could not write ${this.path}`, written.reason);
+      else if (this.#syncError === undefined) {
+        this.#written = end;
+        this.#onWritten?.(last);
+        if (this.#keepSyncing) this.#startSync();
       }
-    } else {
-      const [written, digested] = await Promise.allSettled([writeFully(this.#handle, chunks, at), digesting]);
-      if (digested.status === 'rejected') {
-        this.#syncError ??= this.#digestFailure(digested.reason, at);
-        throw this.#syncError;
-      }
-      if (written.status === 'rejected') throw ioError(`could not write ${this.path}`, written.reason);
-    }
-    this.#written = at + n;
-    this.#onWritten?.(last);
+      const waiters = this.#writeWaiters;
+      this.#writeWaiters = [];
+      for (const w of waiters) w();
+    });
   }
 
   /** A digest job's failure as the scanner would report it (the file and offset of the bad event). */
@@ -327,6 +355,7 @@ export class OpenBinlogFile {
   /** Writes what is queued and fsyncs (fdatasync: data and the size, not the times). */
   async sync(): Promise<void> {
     await this.flush();
+    await this.#drainWrites();
     while (this.#syncing !== undefined) await this.#syncing;
     this.#throwSyncError();
     if (this.#synced === this.#written) return;
@@ -354,6 +383,7 @@ export class OpenBinlogFile {
   async abandon(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#writeChain;
     await this.#syncing?.catch(() => undefined);
     this.#pending.take();
     this.#hashRuns.take();
