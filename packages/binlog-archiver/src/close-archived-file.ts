@@ -13,11 +13,11 @@ import { once } from 'node:events';
 import { open, rename, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough, Transform, Writable } from 'node:stream';
+import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { constants as zlibConstants, createGzip } from 'node:zlib';
 import { CompressStream } from 'zstd-napi';
-import { ATOMIC_TEMP_PREFIX, ERROR_CODES, PitrError, isPitrError, syncDirectory } from '@pitr/core';
+import { ATOMIC_TEMP_PREFIX, ERROR_CODES, PitrError, REPO_WRITE_HINT, SyncedFileSink, fileIoError, isPitrError, syncDirectory } from '@pitr/core';
 import type { Flavor } from '@pitr/core';
 import { BinlogFileScanner, type BinlogFileStats } from './binlog-file-scanner.js';
 import { COMPRESSION_SUFFIX, type ArchiveCompression, type ManifestFileEntry } from '@pitr/core';
@@ -118,7 +118,7 @@ export async function closeArchivedFile(options: CloseArchivedFileOptions): Prom
       callback(null, chunk);
     },
   });
-  const written = pipeline(compressor, hashStored, new SyncedFileSink(handle));
+  const written = pipeline(compressor, hashStored, new SyncedFileSink(handle, OUTPUT_CHUNK_BYTES * 4));
   // Keep a failure of the pipeline from becoming an unhandled rejection while we still read.
   written.catch(() => undefined);
   let sizeBytes: number;
@@ -284,42 +284,6 @@ function compressorFor(compression: ArchiveCompression, level: number | undefine
   }
 }
 
-/** A Writable over a FileHandle that fsyncs in its final step (the bytes are on disk before the rename). */
-class SyncedFileSink extends Writable {
-  readonly #handle: FileHandle;
-
-  constructor(handle: FileHandle) {
-    super({ highWaterMark: OUTPUT_CHUNK_BYTES * 4 });
-    this.#handle = handle;
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.#handle.write(chunk).then(
-      () => callback(),
-      (e: Error) => callback(e),
-    );
-  }
-
-  override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
-    this.#handle.writev(chunks.map((c) => c.chunk)).then(
-      () => callback(),
-      (e: Error) => callback(e),
-    );
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    this.#handle.sync().then(
-      () => callback(),
-      (e: Error) => callback(e),
-    );
-  }
-}
-
 function ioError(message: string, e: unknown): PitrError {
-  if (isPitrError(e)) return e;
-  const code = (e as NodeJS.ErrnoException).code;
-  return new PitrError(ERROR_CODES.IO, `${message}: ${code ?? (e instanceof Error ? e.message : String(e))}`, {
-    cause: e,
-    hints: ['check free space and permissions of the repository'],
-  });
+  return fileIoError(message, e, [REPO_WRITE_HINT]);
 }

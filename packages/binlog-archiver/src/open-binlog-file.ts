@@ -12,7 +12,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BinlogFormatError, ERROR_CODES, PitrError, isPitrError, syncDirectory, typeName } from '@pitr/core';
+import { BinlogFormatError, ERROR_CODES, type PitrError, REPO_WRITE_HINT, fileIoError, syncDirectory, typeName } from '@pitr/core';
 import { DigestMismatchError, type DigestWorker } from './digest-worker.js';
 import { BINLOG_FILE_MAGIC } from './replication-protocol.js';
 
@@ -416,10 +416,5 @@ export async function writeFully(handle: FileHandle, chunks: readonly Uint8Array
 }
 
 function ioError(message: string, e: unknown): PitrError {
-  if (isPitrError(e)) return e;
-  const code = (e as NodeJS.ErrnoException).code;
-  return new PitrError(ERROR_CODES.IO, `${message}: ${code ?? (e instanceof Error ? e.message : String(e))}`, {
-    cause: e,
-    hints: ['check free space and permissions of the repository'],
-  });
+  return fileIoError(message, e, [REPO_WRITE_HINT]);
 }

@@ -4,7 +4,7 @@
  * hashing and compressing in the same pass). Memory stays at one chunk plus one event.
  */
 import { open } from 'node:fs/promises';
-import { BinlogFormatError, ERROR_CODES, PitrError, isPitrError } from '@pitr/core';
+import { BinlogFormatError, type PitrError, fileIoError, isPitrError } from '@pitr/core';
 import type { BinlogFileScanner } from './binlog-file-scanner.js';
 import { BINLOG_FILE_MAGIC, EVENT_LEN_OFFSET } from './replication-protocol.js';
 
@@ -144,7 +144,5 @@ function readU32(b: Uint8Array, at: number): number {
 }
 
 function ioError(message: string, e: unknown): PitrError {
-  if (isPitrError(e)) return e;
-  const code = (e as NodeJS.ErrnoException).code;
-  return new PitrError(ERROR_CODES.IO, `${message}: ${code ?? (e instanceof Error ? e.message : String(e))}`, { cause: e });
+  return fileIoError(message, e);
 }

@@ -87,7 +87,8 @@ export type { DumpCoordinates, DumpBinlogPosition, DumpCoordinatesOptions } from
 // repository: layout, atomic files, writer lock
 export { repoLayout, initRepo, openRepo, readRepoMarker, REPO_FORMAT, REPO_FORMAT_VERSION, REPO_MARKER_FILE } from './repo/repo-layout.js';
 export type { RepoLayout, RepoMarker, PitrRepo } from './repo/repo-layout.js';
-export { writeFileAtomic, writeJsonAtomic, readJsonFile, readJsonFileIfExists, syncDirectory, isAtomicTempName, ATOMIC_TEMP_PREFIX, errnoCode } from './repo/atomic-file.js';
+export { writeFileAtomic, writeJsonAtomic, readJsonFile, readJsonFileIfExists, syncDirectory, isAtomicTempName, ATOMIC_TEMP_PREFIX, errnoCode, fileIoError, REPO_WRITE_HINT } from './repo/atomic-file.js';
+export { SyncedFileSink } from './repo/synced-file-sink.js';
 export type { WriteFileAtomicOptions, JsonValidator } from './repo/atomic-file.js';
 export { ARCHIVE_LOCK_FILE, acquireRepoLock, readRepoLock, RepoLock } from './repo/repo-lock.js';
 export type { AcquireRepoLockOptions, RepoLockOwner } from './repo/repo-lock.js';

@@ -51,7 +51,7 @@ export async function writeFileAtomic(
     await syncDirectory(dir);
   } catch (e) {
     if (!renamed) await unlink(temp).catch(() => undefined);
-    throw ioError(`could not write ${path}`, e, [`check that ${dir} exists, is writable and has free space`]);
+    throw fileIoError(`could not write ${path}`, e, [`check that ${dir} exists, is writable and has free space`]);
   }
 }
 
@@ -72,7 +72,7 @@ export async function readJsonFile<T>(path: string, validate: JsonValidator<T>):
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw ioError(`could not read ${path}`, e, []);
+    throw fileIoError(`could not read ${path}`, e, []);
   }
   return parseJsonText(text, path, validate);
 }
@@ -84,7 +84,7 @@ export async function readJsonFileIfExists<T>(path: string, validate: JsonValida
     text = await readFile(path, 'utf8');
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') return undefined;
-    throw ioError(`could not read ${path}`, e, []);
+    throw fileIoError(`could not read ${path}`, e, []);
   }
   return parseJsonText(text, path, validate);
 }
@@ -140,7 +140,14 @@ export function errnoCode(e: unknown): string | undefined {
   return undefined;
 }
 
-function ioError(message: string, cause: unknown, hints: readonly string[]): PitrError {
+/** Hint for a failed write into a repository. */
+export const REPO_WRITE_HINT = 'check free space and permissions of the repository';
+
+/**
+ * A file-system failure as a PitrError IO: `message` (what failed) and the errno code (else the
+ * error's message). A PitrError passes through unchanged.
+ */
+export function fileIoError(message: string, cause: unknown, hints: readonly string[] = []): PitrError {
   if (isPitrError(cause)) return cause;
   const code = errnoCode(cause);
   const detail = cause instanceof Error ? cause.message : String(cause);

@@ -7,10 +7,10 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { Transform, Writable } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { constants as zlibConstants, createGzip } from 'node:zlib';
-import { ERROR_CODES, PitrError, isPitrError } from '@pitr/core';
+import { type PitrError, REPO_WRITE_HINT, SyncedFileSink, fileIoError, isPitrError } from '@pitr/core';
 
 /** gzip output chunk: 64 KiB (zlib's default 16 KiB means four times the writes and hash calls). */
 export const GZIP_CHUNK_BYTES = 64 * 1024;
@@ -31,37 +31,6 @@ export interface GzipFileOptions {
   level?: number;
   /** Called as bytes pass (input = uncompressed, output = written). */
   onBytes?: (inputBytes: number, outputBytes: number) => void;
-}
-
-/** A Writable over a FileHandle that fsyncs in its final step. */
-class SyncedFileSink extends Writable {
-  readonly #handle: FileHandle;
-
-  constructor(handle: FileHandle) {
-    super({ highWaterMark: 4 * GZIP_CHUNK_BYTES });
-    this.#handle = handle;
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.#handle.write(chunk).then(
-      () => callback(),
-      (e: Error) => callback(e),
-    );
-  }
-
-  override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
-    this.#handle.writev(chunks.map((c) => c.chunk)).then(
-      () => callback(),
-      (e: Error) => callback(e),
-    );
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    this.#handle.sync().then(
-      () => callback(),
-      (e: Error) => callback(e),
-    );
-  }
 }
 
 /**
@@ -103,7 +72,7 @@ export async function writeGzipFile(
       countInput,
       createGzip({ chunkSize: GZIP_CHUNK_BYTES, level: options.level ?? zlibConstants.Z_DEFAULT_COMPRESSION }),
       hashOutput,
-      new SyncedFileSink(handle),
+      new SyncedFileSink(handle, 4 * GZIP_CHUNK_BYTES),
     );
   } catch (e) {
     throw isPitrError(e) ? e : ioError(`could not write ${path}`, e);
@@ -114,9 +83,5 @@ export async function writeGzipFile(
 }
 
 function ioError(message: string, e: unknown): PitrError {
-  const code = (e as NodeJS.ErrnoException).code;
-  return new PitrError(ERROR_CODES.IO, `${message}: ${code ?? (e instanceof Error ? e.message : String(e))}`, {
-    cause: e,
-    hints: ['check free space and permissions of the repository'],
-  });
+  return fileIoError(message, e, [REPO_WRITE_HINT]);
 }
