@@ -37,4 +37,21 @@ describe('Progress', () => {
       expect(err.text()).toBe('');
     }
   });
+
+  it('for commands that print only at the end, shows whenever stderr is a terminal, and keeps notices on their own lines', async () => {
+    const err = stream(true);
+    const p = new Progress(stream(true), err, { stdoutQuiet: true });
+    expect(p.enabled).toBe(true);
+    p.show('archive: mariadb-bin.000001:4, 0 B received');
+    p.show('archive: throttled away');
+    p.say('pitr: warning: something');
+    p.show('backup: done', true);
+    p.clear();
+    await new Promise((r) => setImmediate(r));
+    expect(err.text()).toBe('\r\x1b[Karchive: mariadb-bin.000001:4, 0 B received\r\x1b[Kpitr: warning: something\n\r\x1b[Kbackup: done\r\x1b[K');
+    const quiet = stream(false);
+    new Progress(stream(true), quiet, { stdoutQuiet: true }).say('pitr: warning: still said');
+    await new Promise((r) => setImmediate(r));
+    expect(quiet.text()).toBe('pitr: warning: still said\n');
+  });
 });

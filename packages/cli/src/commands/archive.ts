@@ -12,6 +12,7 @@ import { archiveBinlogs, type ArchiveBinlogsOptions, type ArchiveCompression, ty
 import type { CommandContext } from '../command-context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { OutputSink } from '../output-sink.js';
+import { Progress } from '../progress.js';
 import { formatBytes, formatDuration, repoArg } from './list.js';
 
 export interface ArchiveArgs {
@@ -64,24 +65,10 @@ export function archive(ctx: CommandContext): Promise<ExitCode> {
 export async function runArchive(ctx: CommandContext, deps: ArchiveDeps): Promise<ExitCode> {
   const args = archiveArgs(ctx);
   const { io } = ctx;
-  const live = io.stderr.isTTY === true;
-  let shown = false;
-  let lastMs = 0;
-  const clear = (): void => {
-    if (shown) io.stderr.write('\r\x1b[K');
-    shown = false;
-  };
-  const say = (line: string): void => {
-    clear();
-    io.stderr.write(`${line}\n`);
-  };
+  const progress = new Progress(io.stdout, io.stderr, { stdoutQuiet: true });
+  const say = (line: string): void => progress.say(line);
   const onProgress = (p: ArchiveProgress): void => {
-    if (!live) return;
-    const now = Date.now();
-    if (now - lastMs < 200) return;
-    lastMs = now;
-    io.stderr.write(`\r\x1b[Karchive: ${p.file}:${p.position}, ${formatBytes(p.bytesReceived)} received, ${p.eventsReceived} events`);
-    shown = true;
+    if (progress.enabled) progress.show(`archive: ${p.file}:${p.position}, ${formatBytes(p.bytesReceived)} received, ${p.eventsReceived} events`);
   };
   // Stop cleanly on SIGINT/SIGTERM: what was received is synced and recorded.
   const controller = new AbortController();
@@ -108,7 +95,7 @@ export async function runArchive(ctx: CommandContext, deps: ArchiveDeps): Promis
   } finally {
     signals.off('SIGINT', stop);
     signals.off('SIGTERM', stop);
-    clear();
+    progress.clear();
   }
   const out = new OutputSink(io.stdout);
   await out.write(args.json ? `${JSON.stringify(archiveJson(result), null, 2)}\n` : renderArchive(result));

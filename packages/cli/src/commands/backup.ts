@@ -10,6 +10,7 @@ import { takeBackup, type BackupProgress, type TakeBackupOptions, type TakeBacku
 import type { CommandContext } from '../command-context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { OutputSink } from '../output-sink.js';
+import { Progress } from '../progress.js';
 import { formatBytes, formatCoordinates, formatDuration, repoArg } from './list.js';
 
 export interface BackupArgs {
@@ -54,27 +55,15 @@ export function backup(ctx: CommandContext): Promise<ExitCode> {
 export async function runBackup(ctx: CommandContext, deps: BackupDeps): Promise<ExitCode> {
   const args = backupArgs(ctx);
   const { io } = ctx;
-  const live = io.stderr.isTTY === true;
-  let shown = false;
-  let lastMs = 0;
-  const clear = (): void => {
-    if (shown) io.stderr.write('\r\x1b[K');
-    shown = false;
-  };
+  const progress = new Progress(io.stdout, io.stderr, { stdoutQuiet: true });
   const onProgress = (p: BackupProgress): void => {
-    if (!live) return;
-    const now = Date.now();
-    if (now - lastMs < 200 && p.phase === 'dump') return;
-    lastMs = now;
+    if (!progress.enabled) return;
     const what =
       p.phase === 'connect' ? 'connecting' : p.phase === 'check' ? 'reading the dump back' : p.phase === 'done' ? 'done' : `dumping${p.table === undefined ? '' : ` ${p.table}`}`;
-    io.stderr.write(`\r\x1b[Kbackup: ${what}, ${formatBytes(p.inputBytes)} dumped, ${formatBytes(p.outputBytes)} written`);
-    shown = true;
+    // phase changes show at once, the dump's byte counts at most every 200 ms
+    progress.show(`backup: ${what}, ${formatBytes(p.inputBytes)} dumped, ${formatBytes(p.outputBytes)} written`, p.phase !== 'dump');
   };
-  const onWarning = (message: string): void => {
-    clear();
-    io.stderr.write(`pitr: warning: ${message}\n`);
-  };
+  const onWarning = (message: string): void => progress.say(`pitr: warning: ${message}`);
   const dumpTool = ctx.env['PITR_DUMP_TOOL'];
   let result: TakeBackupResult;
   try {
@@ -86,14 +75,11 @@ export async function runBackup(ctx: CommandContext, deps: BackupDeps): Promise<
       env: ctx.env,
       onProgress,
       onWarning,
-      onRepoCreated: (dir) => {
-        clear();
-        io.stderr.write(`pitr: created repository ${dir}\n`);
-      },
+      onRepoCreated: (dir) => progress.say(`pitr: created repository ${dir}`),
       ...(dumpTool === undefined || dumpTool === '' ? {} : { dumpTool }),
     });
   } finally {
-    clear();
+    progress.clear();
   }
   const out = new OutputSink(io.stdout);
   if (args.json) {
