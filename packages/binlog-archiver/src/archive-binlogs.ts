@@ -838,8 +838,8 @@ class ArchiveRun {
     const change: Parameters<ArchiveStatusFile['update']>[0] = {
       lagSeconds: lag,
       bytesReceived: this.#totals.bytes,
-      eventsReceived: this.#totals.events + cur.scanner.stats.events - cur.baseEvents,
-      transactionsReceived: this.#totals.transactions + cur.scanner.stats.transactions - cur.baseTransactions,
+      eventsReceived: this.#totals.events + cur.scanner.events - cur.baseEvents,
+      transactionsReceived: this.#totals.transactions + cur.scanner.transactions - cur.baseTransactions,
     };
     if (cur.file.syncedPosition === cur.file.position) {
       // what is durable: the stats describe exactly the synced bytes
@@ -898,10 +898,10 @@ class ArchiveRun {
         { hints: ['the server skipped or changed events for this replica; nothing after this point was archived. Report the server version.'] },
       );
     }
-    if (cur.scanner.stats.closedBy !== undefined) {
-      throw new BinlogFormatError(`the server sent an event after the file's ${cur.scanner.stats.closedBy === 'stop' ? 'STOP' : 'ROTATE'} event`, { file: cur.name, offset: pos, eventType: type });
+    if (cur.scanner.closedBy !== undefined) {
+      throw new BinlogFormatError(`the server sent an event after the file's ${cur.scanner.closedBy === 'stop' ? 'STOP' : 'ROTATE'} event`, { file: cur.name, offset: pos, eventType: type });
     }
-    cur.scanner.add(ev, pos);
+    cur.scanner.add(ev, pos, header);
     if (type === FORMAT_DESCRIPTION_EVENT) this.#useDigestWorker(cur.file, cur.scanner);
     this.#caughtUp = false;
     if (this.#lastEventTime === undefined || header.timestamp > this.#lastEventTime) this.#lastEventTime = header.timestamp;
@@ -916,7 +916,7 @@ class ArchiveRun {
     if (type === FORMAT_DESCRIPTION_EVENT && pos === 4) cur.file.append(withInUseFlag(ev, true), (ev[17]! & LOG_EVENT_BINLOG_IN_USE_F) === 0 ? ev : withInUseFlag(ev, false));
     else cur.file.append(ev);
     this.#totals.bytes += ev.length;
-    if (type === ROTATE_EVENT || type === STOP_EVENT) return this.#finishCurrent(cur.scanner.stats.closedBy ?? 'next-file');
+    if (type === ROTATE_EVENT || type === STOP_EVENT) return this.#finishCurrent(cur.scanner.closedBy ?? 'next-file');
     return undefined;
   }
 

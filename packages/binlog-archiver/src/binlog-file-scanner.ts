@@ -158,8 +158,24 @@ export class BinlogFileScanner {
     return this.#group !== undefined;
   }
 
+  /** A copy of the statistics so far (for a cheap look at one of them: closedBy, events). */
   get stats(): BinlogFileStats {
     return { ...this.#stats };
+  }
+
+  /** How the file ended, once it did (stats.closedBy without the copy). */
+  get closedBy(): BinlogFileStats['closedBy'] {
+    return this.#stats.closedBy;
+  }
+
+  /** Events scanned (stats.events without the copy). */
+  get events(): number {
+    return this.#stats.events;
+  }
+
+  /** Complete event groups (stats.transactions without the copy). */
+  get transactions(): number {
+    return this.#stats.transactions;
   }
 
   /**
@@ -178,8 +194,8 @@ export class BinlogFileScanner {
    * BinlogFormatError for a malformed event or a CRC32 mismatch; anything else that only stops
    * decoding (an event type we do not know) is kept opaque with a warning.
    */
-  add(event: Uint8Array, pos: number): EventHeader {
-    const header = this.#frame(event, pos);
+  add(event: Uint8Array, pos: number, knownHeader?: EventHeader): EventHeader {
+    const header = this.#frame(event, pos, knownHeader);
     const s = this.#stats;
     const type = header.typeCode;
     if (type !== FORMAT_DESCRIPTION_EVENT && this.#checksumLength !== 0 && !this.skipChecksums) {
@@ -220,11 +236,12 @@ export class BinlogFileScanner {
     return header;
   }
 
-  #frame(event: Uint8Array, pos: number): EventHeader {
+  /** The event's header (`known`: already read by the caller), checked against the event's length. */
+  #frame(event: Uint8Array, pos: number, known?: EventHeader): EventHeader {
     if (event.length < EVENT_HEADER_LENGTH) {
       throw new BinlogFormatError(`event of ${event.length} bytes is shorter than the 19-byte header`, { file: this.fileName, offset: pos });
     }
-    const header = readHeader(event);
+    const header = known ?? readHeader(event);
     if (header.eventSize !== event.length) {
       throw new BinlogFormatError(`event size field says ${header.eventSize} bytes but ${event.length} were given`, {
         file: this.fileName,
