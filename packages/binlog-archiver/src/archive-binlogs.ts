@@ -520,6 +520,9 @@ function formatMs(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** Finished files compressed at once (the manifest still records them one after the other, in order). */
+const MAX_PARALLEL_CLOSES = 2;
+
 /** The state of one run over one timeline directory. */
 class ArchiveRun {
   readonly #repo: PitrRepo;
@@ -543,6 +546,9 @@ class ArchiveRun {
   #openUnrecorded = false;
   /** The last event written to disk since the stream was last told (the stream then reuses its memory). */
   #writtenUpTo: Uint8Array | undefined;
+  /** Compressions of finished files running, and closes waiting for a turn. */
+  #compressions = 0;
+  #compressionWaiters: (() => void)[] = [];
   readonly #fileOptions: OpenBinlogFileOptions;
   readonly #digestWorker: DigestWorker | undefined;
 
@@ -968,10 +974,13 @@ class ArchiveRun {
     let sha256: string | undefined;
     if (closedBy === 'next-file') cur.file.forgetSha256();
     else sha256 = await cur.file.closedSha256();
+    // compressed now (beside other closes), recorded in file order
+    const compressed = this.#compressClosed(cur.name, closedBy, cur.scanner.stats, extra, sha256);
+    compressed.catch(() => undefined);
     this.#closing = this.#closing.then(async () => {
       if (this.#closeError !== undefined) return;
       try {
-        await this.#closeNow(cur.name, closedBy, cur.scanner.stats, extra, sha256);
+        await this.#recordClosed(cur.name, await compressed);
       } catch (e) {
         this.#closeError = e;
       }
@@ -979,17 +988,37 @@ class ArchiveRun {
   }
 
   async #closeNow(name: string, closedBy: 'rotate' | 'stop' | 'next-file', stats?: BinlogFileStats, extra?: Partial<ManifestFileEntry>, sha256?: string): Promise<void> {
-    const closedEntry = await closeArchivedFile({
-      dir: this.#dir,
-      name,
-      compression: this.#compression,
-      closedBy,
-      onWarning: this.#warn,
-      ...(stats === undefined ? {} : { stats }),
-      ...(sha256 === undefined ? {} : { sha256 }),
-      ...(this.#options.compressionLevel === undefined ? {} : { level: this.#options.compressionLevel }),
-    });
-    const entry: ManifestFileEntry = extra === undefined ? closedEntry : { ...closedEntry, ...extra };
+    await this.#recordClosed(name, await this.#compressClosed(name, closedBy, stats, extra, sha256));
+  }
+
+  /**
+   * The compressed, hashed form of a finished file and its manifest entry (not recorded yet). Up to
+   * MAX_PARALLEL_CLOSES run at once: gzip (~80 MB/s per core) made a catch-up compression-bound,
+   * one file after the other, long after the receiving had ended.
+   */
+  async #compressClosed(name: string, closedBy: 'rotate' | 'stop' | 'next-file', stats?: BinlogFileStats, extra?: Partial<ManifestFileEntry>, sha256?: string): Promise<ManifestFileEntry> {
+    while (this.#compressions >= MAX_PARALLEL_CLOSES) await new Promise<void>((resolve) => this.#compressionWaiters.push(resolve));
+    this.#compressions++;
+    try {
+      const closedEntry = await closeArchivedFile({
+        dir: this.#dir,
+        name,
+        compression: this.#compression,
+        closedBy,
+        onWarning: this.#warn,
+        ...(stats === undefined ? {} : { stats }),
+        ...(sha256 === undefined ? {} : { sha256 }),
+        ...(this.#options.compressionLevel === undefined ? {} : { level: this.#options.compressionLevel }),
+      });
+      return extra === undefined ? closedEntry : { ...closedEntry, ...extra };
+    } finally {
+      this.#compressions--;
+      this.#compressionWaiters.shift()?.();
+    }
+  }
+
+  /** Records a closed file in the manifest (files in order), then removes its plain copy. */
+  async #recordClosed(name: string, entry: ManifestFileEntry): Promise<void> {
     await this.#update((m) => withEntry(m, entry));
     if (entry.storedAs !== name) {
       await io(`could not remove ${join(this.#dir, name)}`, async () => {
@@ -1000,6 +1029,7 @@ class ArchiveRun {
     this.#totals.closed.push(entry);
     this.#options.onFileClosed?.(entry);
   }
+
 
   #count(cur: CurrentFile): void {
     const s = cur.scanner.stats;
