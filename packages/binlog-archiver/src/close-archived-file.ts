@@ -27,6 +27,12 @@ import { FDE_FLAGS_FILE_OFFSET } from './replication-protocol.js';
 const LOG_EVENT_BINLOG_IN_USE_F = 0x1;
 const OUTPUT_CHUNK_BYTES = 256 * 1024;
 const READ_CHUNK_BYTES = 1 << 20;
+/**
+ * zstd compresses on a thread of its own (nbWorkers 1): zstd-napi's stream otherwise compresses on
+ * the main thread and stalls the receiving (a 1.1 GB zstd catch-up: 6.3–6.9 s → 5.3–5.6 s). The
+ * compressed bytes differ from a single-threaded zstd's; decompressed they are the same.
+ */
+const ZSTD_WORKERS = 1;
 
 export interface CloseArchivedFileOptions {
   /** Timeline directory. */
@@ -278,7 +284,12 @@ function compressorFor(compression: ArchiveCompression, level: number | undefine
     case 'gzip':
       return createGzip({ chunkSize: OUTPUT_CHUNK_BYTES, level: level ?? zlibConstants.Z_DEFAULT_COMPRESSION });
     case 'zstd':
-      return new CompressStream({ compressionLevel: level ?? 3 });
+      try {
+        return new CompressStream({ compressionLevel: level ?? 3, nbWorkers: ZSTD_WORKERS });
+      } catch {
+        // a zstd built without threads refuses nbWorkers: compress here
+        return new CompressStream({ compressionLevel: level ?? 3 });
+      }
     case 'none':
       return new PassThrough();
   }
