@@ -84,7 +84,7 @@ describe('pitr restore-table', () => {
       CREATE TABLE shop.nokey (a INT, b VARCHAR(10)) ENGINE=InnoDB;
       CREATE TABLE shop.trunc (id INT PRIMARY KEY, v VARCHAR(10)) ENGINE=InnoDB;
       CREATE TABLE shop.gone (id INT PRIMARY KEY, v VARCHAR(10)) ENGINE=InnoDB;
-      CREATE TABLE shop.oldname (id INT PRIMARY KEY, v VARCHAR(10)) ENGINE=InnoDB;
+      CREATE TABLE shop.oldname (id INT PRIMARY KEY, v VARCHAR(10), f FLOAT) ENGINE=InnoDB;
       CREATE TABLE shop.altered (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;
       CREATE TABLE shop.modified (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;
       CREATE TABLE shop.parent (id INT PRIMARY KEY, name VARCHAR(20)) ENGINE=InnoDB;
@@ -92,7 +92,7 @@ describe('pitr restore-table', () => {
       INSERT INTO shop.nokey VALUES (1, 'a'), (1, 'a'), (2, NULL);
       INSERT INTO shop.trunc VALUES (1, 'old'), (2, 'old');
       INSERT INTO shop.gone VALUES (1, 'g1'), (2, 'g2');
-      INSERT INTO shop.oldname VALUES (1, 'o1');
+      INSERT INTO shop.oldname VALUES (1, 'o1', 0.1), (3, 'o3', 1e-7);
       INSERT INTO shop.altered VALUES (1, 1), (2, 2), (3, 3);
       INSERT INTO shop.modified VALUES (1, 1);
       INSERT INTO shop.parent VALUES (1, 'p1'), (2, 'p2'), (3, 'p3'), (4, 'p4'), (5, 'p5'), (6, 'p6');
@@ -137,7 +137,7 @@ describe('pitr restore-table', () => {
       DROP TABLE shop.gone;
       UPDATE shop.oldname SET v = 'o1b';
       RENAME TABLE shop.oldname TO shop.newname;
-      INSERT INTO shop.newname VALUES (2, 'n2');
+      INSERT INTO shop.newname VALUES (2, 'n2', 3.3);
       UPDATE shop.types SET id = 15, vc = 'b' WHERE id = 3;
       UPDATE shop.types SET d = 1.0, vc = 'a' WHERE id = 4;
       UPDATE shop.types SET vc = 'x' WHERE id = 6;

@@ -20,9 +20,7 @@
  * the table in the range (ALTER … ADD/DROP/MODIFY COLUMN), binlog_row_image=MINIMAL/NOBLOB images,
  * a CREATE TABLE … SELECT/LIKE, DDL the schema history cannot follow, --replace without a primary key.
  */
-import { mkdtemp, open, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import {
   PitrError,
   type RowImage,
@@ -41,7 +39,7 @@ import {
 import { isoUtc } from '../output/row-values.js';
 import { type GranularSource, type ScanResult, scanTransactions } from '../scan/scan-transactions.js';
 import { type PrefilteredBinlogs, prefilterBinlogs } from '../scan/binlog-prefilter.js';
-import { type DumpPassResult, dumpPass } from './dump-pass.js';
+import { type DumpPassResult, Spool, dumpPass, nonUtcError, readSpool } from './dump-pass.js';
 import type { TableName } from '../find-transactions.js';
 import { WhereFilter, type RowPredicate } from '../where/where-filter.js';
 import { type ColumnCodec, columnCodecs } from './column-codec.js';
@@ -218,7 +216,10 @@ async function restoreWith(options: RestoreTableOptions, filter: WhereFilter | u
       // ADD/DROP COLUMN in the range: the backup's rows are read in its own layout, then carried over
       const backupColumns = lineage.layouts.length === 0 ? undefined : dumped.schema.getTable(lineage.dumpName!.db, lineage.dumpName!.table)?.columns;
       const backupCodecs = backupColumns === undefined ? codecs : columnCodecs(backupColumns);
-      await (fromSpool ? (n: QualifiedName, c: readonly ColumnCodec[], f: (row: RowImage) => Promise<void>) => dumped.rows(c, n, f) : (n: QualifiedName, c: readonly ColumnCodec[], f: (row: RowImage) => Promise<void>) => streamDump(options, n, c, f))(lineage.dumpName!, backupCodecs, async (read) => {
+      // the first pass kept this table's rows; a table known under another name then is read again
+      const readRows = (onRow: (row: RowImage) => Promise<void>): Promise<void> =>
+        fromSpool ? dumped.rows(backupCodecs, lineage.dumpName!, onRow) : streamDump(options, lineage.dumpName!, backupCodecs, onRow);
+      await readRows(async (read) => {
         backupRowsRead++;
         const row = backupColumns === undefined ? read : lineage.toTargetLayout(read);
         if (key.length > 0) {
@@ -481,11 +482,8 @@ async function streamDump(options: RestoreTableOptions, name: QualifiedName, cod
   const hasFloat = codecs.some((c) => c.kind === 'float' && !c.schema.generated);
   const fixups = new FloatFixups(codecs);
   const place = { line: 0, table: showName(name) };
-  let spoolDir: string | undefined;
-  let spool: import('node:fs/promises').FileHandle | undefined;
-  let spooled = 0;
+  let spool: Spool | undefined;
   let inTable = false;
-  let done = false;
   let timeZoneUtc = true;
   const hasTimestamp = codecs.some((c) => c.kind === 'timestamp');
   const pending: RowImage[] = [];
@@ -498,11 +496,7 @@ async function streamDump(options: RestoreTableOptions, name: QualifiedName, cod
       }
       const mine = s.table === name.table && (s.db === undefined || s.db === name.db);
       if (s.kind === 'insert' && mine) {
-        if (hasTimestamp && !timeZoneUtc) {
-          throw new PitrError('PLAN', `the dump writes TIMESTAMP values in a session time zone other than UTC (--skip-tz-utc): restore-table cannot read ${showName(name)} exactly`, {
-            hints: ['take dumps with the default --tz-utc (pitr backup does)'],
-          });
-        }
+        if (hasTimestamp && !timeZoneUtc) throw nonUtcError(name);
         inTable = true;
         place.line = s.line;
         if (!hasFloat) {
@@ -510,16 +504,8 @@ async function streamDump(options: RestoreTableOptions, name: QualifiedName, cod
           for (const row of pending) await onRow(row);
           pending.length = 0;
         } else {
-          if (spool === undefined) {
-            spoolDir = await mkdtemp(join(tmpdir(), 'pitr-restore-table-'));
-            spool = await open(join(spoolDir, 'rows'), 'w+');
-          }
-          const head = Buffer.alloc(8);
-          head.writeUInt32LE(s.bytes.length, 0);
-          head.writeUInt32LE(s.line, 4);
-          await spool.write(head);
-          await spool.write(s.bytes);
-          spooled += 8 + s.bytes.length;
+          spool ??= await Spool.create();
+          await spool.add(s.bytes, s.line);
         }
         continue;
       }
@@ -530,33 +516,13 @@ async function streamDump(options: RestoreTableOptions, name: QualifiedName, cod
       }
       if (s.kind === 'lock' || s.kind === 'set' || s.kind === 'other' && /^\s*(\/\*!\d+\s*)?ALTER TABLE/i.test(s.bytes.toString('latin1', 0, 60))) continue;
       // the next table (or triggers, views…): this table's section is over
-      done = true;
       break;
     }
-    void done;
-    if (spool !== undefined) {
-      // the spooled INSERTs, now with the fixups known
-      let off = 0;
-      const head = Buffer.alloc(8);
-      while (off < spooled) {
-        await spool.read(head, 0, 8, off);
-        const len = head.readUInt32LE(0);
-        place.line = head.readUInt32LE(4);
-        const bytes = Buffer.allocUnsafe(len);
-        await spool.read(bytes, 0, len, off + 8);
-        off += 8 + len;
-        parseInsertRows(bytes, codecs, place, (row) => pending.push(row));
-        for (const row of pending) {
-          if (fixups.size > 0) fixups.apply(row);
-          await onRow(row);
-        }
-        pending.length = 0;
-      }
-    }
+    // the spooled INSERTs, now with the fixups known
+    if (spool !== undefined) await readSpool(spool, codecs, name, fixups, onRow);
     options.onProgress?.('dump', total, total);
   } finally {
-    await spool?.close();
-    if (spoolDir !== undefined) await rm(spoolDir, { recursive: true, force: true });
+    await spool?.dispose();
   }
 }
 
