@@ -13,7 +13,7 @@
  * The last stdout line is a JSON object with every figure (`{"bench":"decode",...}`).
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureBenchBinlog, fmtMB } from './sysbench-binlog.js';
 import { summariseCpuProfile, type ProfileSummary } from './cpu-profile-summary.js';
+import { warmPageCache } from './bench-util.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..', '..');
@@ -96,17 +97,6 @@ async function timed(argv: string[], opts: { captureStdout: boolean }): Promise<
   }
   await rm(tmp, { recursive: true, force: true });
   return { wallMs, maxRssKB, exitCode, stdout, stderr };
-}
-
-async function warmPageCache(files: string[]): Promise<void> {
-  for (const f of files) {
-    await new Promise<void>((resolve, reject) => {
-      const s = createReadStream(f, { highWaterMark: 4 * 1024 * 1024 });
-      s.on('data', () => undefined);
-      s.on('end', resolve);
-      s.on('error', reject);
-    });
-  }
 }
 
 function mbps(bytes: number, ms: number): number {

@@ -24,7 +24,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -34,6 +34,7 @@ import { startServer, type ServerOptions, type TestServer } from '../src/index.j
 import { summariseCpuProfile, type ProfileSummary } from './cpu-profile-summary.js';
 import { ROW_HASH_SQL, cachedGranularWorkload, clientConfigText, defaultCacheRoot, ensureGranularWorkload, type GranularWorkload } from './granular-workload.js';
 import { type Timed, timed as timedIn } from './timed.js';
+import { shellQuote, warmPageCache } from './bench-util.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const timed = (argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<Timed> => timedIn(argv, { cwd: REPO, env });
@@ -78,10 +79,6 @@ function mb(bytes: number): string {
   return `${(bytes / 1e6).toFixed(0)} MB`;
 }
 
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 function load1(): number {
   return Math.round(loadavg()[0]! * 100) / 100;
 }
@@ -93,17 +90,6 @@ function freeBytes(path: string): number {
   while (!existsSync(p) && dirname(p) !== p) p = dirname(p);
   const out = execFileSync('df', ['-Pk', p], { encoding: 'utf8' }).trim().split('\n').pop() ?? '';
   return Number(out.split(/\s+/)[3] ?? 0) * 1024;
-}
-
-async function warmPageCache(files: string[]): Promise<void> {
-  for (const f of files) {
-    await new Promise<void>((resolve, reject) => {
-      const s = createReadStream(f, { highWaterMark: 4 << 20 });
-      s.on('data', () => undefined);
-      s.on('end', resolve);
-      s.on('error', reject);
-    });
-  }
 }
 
 function sha256(path: string): string {

@@ -23,7 +23,7 @@
  * The last stdout line is one JSON object with every figure (`{"bench":"replay",...}`).
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -34,6 +34,7 @@ import { startServer, type ServerOptions, type TestServer } from '../src/index.j
 import { summariseCpuProfile, type ProfileSummary } from './cpu-profile-summary.js';
 import { type Timed, type TimedOptions, timed as timedIn } from './timed.js';
 import { CLIENTS, clientConfigText, ensureReplayWorkload, tableChecksums, type ReplayWorkload, type TableChecksum } from './replay-workload.js';
+import { shellQuote, warmPageCache } from './bench-util.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const timed = (argv: string[], opts: Omit<TimedOptions, 'cwd'> = {}): Promise<Timed> => timedIn(argv, { cwd: REPO, ...opts });
@@ -141,11 +142,6 @@ function mib(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MiB`;
 }
 
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-
 let clockTicks: number | undefined;
 
 /** CPU time (user + system) a process we started has used so far, from /proc/<pid>/stat. */
@@ -206,17 +202,6 @@ function compareChecksums(got: Record<string, TableChecksum>, want: Record<strin
     }
   }
   return bad;
-}
-
-async function warmPageCache(files: string[]): Promise<void> {
-  for (const f of files) {
-    await new Promise<void>((resolve, reject) => {
-      const s = createReadStream(f, { highWaterMark: 4 << 20 });
-      s.on('data', () => undefined);
-      s.on('end', resolve);
-      s.on('error', reject);
-    });
-  }
 }
 
 function childArgv(extraNode: string[] = []): string[] {

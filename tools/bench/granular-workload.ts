@@ -24,12 +24,13 @@
  * binlogs/ and meta.json, which is written last and so marks a complete entry.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { dumpCoordinates } from '@pitr/core';
-import { mariadbBinaries, startServer, type TestServer } from '../src/index.js';
+import { mariadbBinaries, startServer } from '../src/index.js';
+import { clientConfigText, completeWorkload, defaultCacheRoot, slug, type CachedWorkload } from './workload-cache.js';
+import { shellQuote } from './bench-util.js';
+export { clientConfigText, defaultCacheRoot } from './workload-cache.js';
 
 /** Bump when the workload, its generator or the meta layout changes: old entries are not reused. */
 export const WORKLOAD_VERSION = 'granular-v2';
@@ -90,30 +91,7 @@ export interface GranularWorkloadMeta {
   createdAt: string;
 }
 
-export interface GranularWorkload {
-  dir: string;
-  dumpFile: string;
-  binlogDir: string;
-  binlogFiles: string[];
-  meta: GranularWorkloadMeta;
-  reused: boolean;
-}
-
-export function defaultCacheRoot(): string {
-  return process.env.PITR_BENCH_DIR ?? join(homedir(), '.cache', 'pitr-bench');
-}
-
-function slug(text: string): string {
-  return text.replace(/[^A-Za-z0-9.]+/g, '_').replace(/^_+|_+$/g, '');
-}
-
-export function clientConfigText(server: Pick<TestServer, 'user' | 'password' | 'host' | 'port'>): string {
-  return `[client]\nuser=${server.user}\npassword=${server.password}\nhost=${server.host}\nport=${server.port}\n`;
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export type GranularWorkload = CachedWorkload<GranularWorkloadMeta>;
 
 function sh(script: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -134,25 +112,9 @@ function cacheDir(cacheRoot: string, dumpMB: number, binlogMB: number): string {
   return join(cacheRoot, `${WORKLOAD_VERSION}-${slug(serverVersion)}-${dumpMB}-${binlogMB}`);
 }
 
-async function complete(dir: string): Promise<GranularWorkload | undefined> {
-  const metaPath = join(dir, 'meta.json');
-  if (!existsSync(metaPath)) return undefined;
-  const meta = JSON.parse(await readFile(metaPath, 'utf8')) as GranularWorkloadMeta;
-  if (meta.workloadVersion !== WORKLOAD_VERSION) return undefined;
-  const dumpFile = join(dir, meta.dump);
-  const binlogDir = join(dir, 'binlogs');
-  try {
-    if ((await stat(dumpFile)).size !== meta.dumpBytes) return undefined;
-    for (const b of meta.binlogs) if ((await stat(join(binlogDir, b.name))).size !== b.bytes) return undefined;
-  } catch {
-    return undefined;
-  }
-  return { dir, dumpFile, binlogDir, binlogFiles: meta.binlogs.map((b) => join(binlogDir, b.name)), meta, reused: true };
-}
-
 /** Whether the cache already holds this size (no disk needed to generate it). */
 export async function cachedGranularWorkload(options: { dumpMB: number; binlogMB: number; cacheRoot?: string }): Promise<GranularWorkload | undefined> {
-  return complete(cacheDir(options.cacheRoot ?? defaultCacheRoot(), options.dumpMB, options.binlogMB));
+  return completeWorkload<GranularWorkloadMeta>(cacheDir(options.cacheRoot ?? defaultCacheRoot(), options.dumpMB, options.binlogMB), WORKLOAD_VERSION);
 }
 
 /** Returns the cached workload of about `dumpMB` MB of dump SQL and `binlogMB` MB of binlogs, generating it when absent. */
@@ -160,7 +122,7 @@ export async function ensureGranularWorkload(options: { dumpMB: number; binlogMB
   const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
   const { dumpMB, binlogMB } = options;
   const dir = cacheDir(options.cacheRoot ?? defaultCacheRoot(), dumpMB, binlogMB);
-  const cached = await complete(dir);
+  const cached = await completeWorkload<GranularWorkloadMeta>(dir, WORKLOAD_VERSION);
   if (cached) {
     log(`source: reusing ${dir}`);
     return cached;

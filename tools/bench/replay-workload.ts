@@ -20,11 +20,12 @@
  * meta.json, which is written last and so marks a complete entry.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { openSync, closeSync } from 'node:fs';
+import { copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { mariadbBinaries, startServer, type TestServer } from '../src/index.js';
+import { clientConfigText, completeWorkload, defaultCacheRoot, slug, type CachedWorkload } from './workload-cache.js';
+export { clientConfigText, defaultCacheRoot } from './workload-cache.js';
 
 /** Bump when the workload, its generator or the meta layout changes: old entries are not reused. */
 export const WORKLOAD_VERSION = 'replay-sysbench-v2';
@@ -70,22 +71,7 @@ export interface ReplayWorkloadMeta {
   createdAt: string;
 }
 
-export interface ReplayWorkload {
-  dir: string;
-  dumpFile: string;
-  binlogDir: string;
-  binlogFiles: string[];
-  meta: ReplayWorkloadMeta;
-  reused: boolean;
-}
-
-export function defaultCacheRoot(): string {
-  return process.env.PITR_BENCH_DIR ?? join(homedir(), '.cache', 'pitr-bench');
-}
-
-function slug(text: string): string {
-  return text.replace(/[^A-Za-z0-9.]+/g, '_').replace(/^_+|_+$/g, '');
-}
+export type ReplayWorkload = CachedWorkload<ReplayWorkloadMeta>;
 
 /** A small seeded PRNG (mulberry32): each client's statements are reproducible, their interleaving is not. */
 function prng(seed: number): () => number {
@@ -104,10 +90,6 @@ function sysbenchText(rand: () => number, len: number): string {
   let s = '';
   while (s.length < len) s += `${String(Math.floor(rand() * 1e11)).padStart(11, '0')}-`;
   return s.slice(0, len);
-}
-
-export function clientConfigText(server: Pick<TestServer, 'user' | 'password' | 'host' | 'port'>): string {
-  return `[client]\nuser=${server.user}\npassword=${server.password}\nhost=${server.host}\nport=${server.port}\n`;
 }
 
 /** COUNT(*) and CHECKSUM TABLE of sbtest1..N. */
@@ -147,22 +129,6 @@ function run(cmd: string, args: string[], stdoutFile: string): Promise<void> {
   });
 }
 
-async function complete(dir: string): Promise<ReplayWorkload | undefined> {
-  const metaPath = join(dir, 'meta.json');
-  if (!existsSync(metaPath)) return undefined;
-  const meta = JSON.parse(await readFile(metaPath, 'utf8')) as ReplayWorkloadMeta;
-  if (meta.workloadVersion !== WORKLOAD_VERSION) return undefined;
-  const dumpFile = join(dir, meta.dump);
-  const binlogDir = join(dir, 'binlogs');
-  try {
-    if ((await stat(dumpFile)).size !== meta.dumpBytes) return undefined;
-    for (const b of meta.binlogs) if ((await stat(join(binlogDir, b.name))).size !== b.bytes) return undefined;
-  } catch {
-    return undefined;
-  }
-  return { dir, dumpFile, binlogDir, binlogFiles: meta.binlogs.map((b) => join(binlogDir, b.name)), meta, reused: true };
-}
-
 /** Returns the cached workload of `transactions` transactions, generating it when absent. */
 export async function ensureReplayWorkload(options: { transactions: number; cacheRoot?: string; log?: (line: string) => void }): Promise<ReplayWorkload> {
   const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
@@ -170,7 +136,7 @@ export async function ensureReplayWorkload(options: { transactions: number; cach
   const cacheRoot = options.cacheRoot ?? defaultCacheRoot();
   const serverVersion = mariadbBinaries().version.replace(/^.*Ver\s+/, '').split(/\s/)[0] ?? 'unknown';
   const dir = join(cacheRoot, `${WORKLOAD_VERSION}-${slug(serverVersion)}-${transactions}`);
-  const cached = await complete(dir);
+  const cached = await completeWorkload<ReplayWorkloadMeta>(dir, WORKLOAD_VERSION);
   if (cached) {
     log(`source: reusing ${dir}`);
     return cached;

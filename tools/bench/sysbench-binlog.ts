@@ -18,10 +18,12 @@
  */
 import { copyFile, mkdir, readFile, readdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import { mariadbBinaries, startServer, type TestServer } from '../src/index.js';
+import { defaultCacheRoot, slug } from './workload-cache.js';
+export { defaultCacheRoot } from './workload-cache.js';
 
 /** Bump when the workload or server settings change, so stale cache entries are not reused. */
 export const WORKLOAD_VERSION = 'sysbench-write-only-v1';
@@ -66,17 +68,9 @@ export interface EnsureOptions {
   log?: (line: string) => void;
 }
 
-export function defaultCacheRoot(): string {
-  return process.env.PITR_BENCH_DIR ?? join(homedir(), '.cache', 'pitr-bench');
-}
-
 async function freeBytes(dir: string): Promise<number> {
   const s = await statfs(dir);
   return s.bavail * s.bsize;
-}
-
-function slug(text: string): string {
-  return text.replace(/[^A-Za-z0-9.]+/g, '_').replace(/^_+|_+$/g, '');
 }
 
 /**
