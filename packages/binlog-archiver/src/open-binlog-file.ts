@@ -9,17 +9,23 @@
  * so closing it needs no second read.
  */
 import { createHash, type Hash } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BinlogFormatError, ERROR_CODES, type PitrError, REPO_WRITE_HINT, fileIoError, syncDirectory, typeName } from '@pitr/core';
+import { BinlogFormatError, ERROR_CODES, type PitrError, REPO_WRITE_HINT, errnoCode, fileIoError, syncDirectory, typeName } from '@pitr/core';
 import { DigestMismatchError, type DigestWorker } from './digest-worker.js';
 import { BINLOG_FILE_MAGIC } from './replication-protocol.js';
+import { type StagingRing, alignDown, alignUp } from './staging-ring.js';
 
 /** Pending bytes above which append() callers should flush (the writer flushes per batch anyway). */
 export const FLUSH_BYTES = 4 << 20;
 /** Writes (with their digest jobs) that may run while the caller goes on. */
 const MAX_WRITES_IN_FLIGHT = 2;
+/** With direct writes: a flush is written in pieces of at most this (each needs its room in the staging ring). */
+const DIRECT_JOB_BYTES = 2 << 20;
+/** Below this much aligned middle a piece is written through the page cache (the small writes of --follow). */
+const DIRECT_MIN_BYTES = 64 << 10;
 
 /** Views of memory appended one after the other, joined where one continues the other. */
 class ByteRuns {
@@ -39,11 +45,28 @@ class ByteRuns {
     this.#end = bytes.byteOffset + bytes.length;
   }
 
-  take(): Uint8Array[] {
+  /** The runs of the first `limit` bytes (all by default); the rest stays. */
+  take(limit = Infinity): Uint8Array[] {
     this.#cut();
-    const runs = this.#runs;
-    this.#runs = [];
-    return runs;
+    if (limit === Infinity) {
+      const runs = this.#runs;
+      this.#runs = [];
+      return runs;
+    }
+    const taken: Uint8Array[] = [];
+    let left = limit;
+    while (left > 0 && this.#runs.length > 0) {
+      const run = this.#runs[0]!;
+      if (run.length <= left) {
+        taken.push(this.#runs.shift()!);
+        left -= run.length;
+      } else {
+        taken.push(run.subarray(0, left));
+        this.#runs[0] = run.subarray(left);
+        left = 0;
+      }
+    }
+    return taken;
   }
 
   #cut(): void {
@@ -65,6 +88,12 @@ export interface OpenBinlogFileOptions {
    * instead of hashing on the main thread (where the scanner checks the CRC32s).
    */
   readonly digestWorker?: DigestWorker;
+  /**
+   * Write the aligned middle of each piece with O_DIRECT from this memory (one file at a time may
+   * use it), the unaligned ends through the page cache. Where the filesystem refuses O_DIRECT
+   * (tmpfs, some network filesystems) the file is written through the page cache.
+   */
+  readonly staging?: StagingRing;
 }
 
 /** Where the file's bytes are hashed: on the main thread or on the digest worker. */
@@ -119,6 +148,12 @@ export class OpenBinlogFile {
   readonly path: string;
   readonly name: string;
   readonly #handle: FileHandle;
+  /** The same file opened with O_DIRECT (with `staging`), and whether it is still used. */
+  readonly #directHandle: FileHandle | undefined;
+  #useDirect: boolean;
+  readonly #staging: StagingRing | undefined;
+  /** Start offsets of the staged writes in flight (their bytes must stay in the ring). */
+  readonly #stagedStarts: number[] = [];
   readonly #onWritten: ((last: Uint8Array) => void) | undefined;
   readonly #onSynced: ((file: OpenBinlogFile) => void) | undefined;
   /** syncInBackground() was called: a finished background sync starts the next while bytes are unsynced. */
@@ -151,10 +186,13 @@ export class OpenBinlogFile {
   #pendingBytes = 0;
   #closed = false;
 
-  private constructor(dir: string, name: string, handle: FileHandle, size: number, options: OpenBinlogFileOptions) {
+  private constructor(dir: string, name: string, handle: FileHandle, direct: FileHandle | undefined, size: number, options: OpenBinlogFileOptions) {
     this.path = join(dir, name);
     this.name = name;
     this.#handle = handle;
+    this.#directHandle = direct;
+    this.#useDirect = direct !== undefined;
+    this.#staging = direct === undefined ? undefined : options.staging;
     this.#onWritten = options.onWritten;
     this.#onSynced = options.onSynced;
     // hashed from its start: the magic is all there is
@@ -183,7 +221,7 @@ export class OpenBinlogFile {
       await handle.close().catch(() => undefined);
       throw ioError(`could not write ${path}`, e);
     }
-    return new OpenBinlogFile(dir, name, handle, BINLOG_FILE_MAGIC.length, options);
+    return new OpenBinlogFile(dir, name, handle, await openDirect(path, options), BINLOG_FILE_MAGIC.length, options);
   }
 
   /**
@@ -204,7 +242,7 @@ export class OpenBinlogFile {
       if (current !== keep) await handle.truncate(keep);
       if (rewriteMagic) await writeFully(handle, [BINLOG_FILE_MAGIC], 0);
       await handle.sync();
-      return new OpenBinlogFile(dir, name, handle, rewriteMagic ? BINLOG_FILE_MAGIC.length : keep, options);
+      return new OpenBinlogFile(dir, name, handle, await openDirect(path, options), rewriteMagic ? BINLOG_FILE_MAGIC.length : keep, options);
     } catch (e) {
       await handle.close().catch(() => undefined);
       throw ioError(`could not prepare ${path}`, e);
@@ -218,6 +256,11 @@ export class OpenBinlogFile {
 
   get syncedPosition(): number {
     return this.#synced;
+  }
+
+  /** The aligned middle of big writes goes out with O_DIRECT (a staging ring was given and the filesystem takes them). */
+  get directWrites(): boolean {
+    return this.#useDirect;
   }
 
   get pendingBytes(): number {
@@ -263,9 +306,30 @@ export class OpenBinlogFile {
    */
   async flush(): Promise<void> {
     this.#throwSyncError();
-    if (this.#pendingBytes > 0) this.#startWrite();
-    while (this.#writesInFlight > MAX_WRITES_IN_FLIGHT) await new Promise<void>((resolve) => this.#writeWaiters.push(resolve));
+    if (this.#pendingBytes > 0) {
+      // Hashed (and checked) beside the writes, whole events at a time; once the digest and the
+      // last write are done, the memory may be reused.
+      const digesting = this.#digest.add(this.#hashRuns.take(), this.checkChecksums) ?? Promise.resolve();
+      const last = this.#lastAppended!;
+      const ring = this.#staging;
+      if (ring === undefined) this.#startWrite(this.#pendingBytes, digesting, last);
+      while (ring !== undefined && this.#pendingBytes > 0) {
+        const bytes = Math.min(this.#pendingBytes, DIRECT_JOB_BYTES, ring.size);
+        // the ring holds the bytes of every staged write in flight: wait until this piece fits beside them
+        while (this.#stagedStarts.length > 0 && this.#issued + bytes - this.#stagedStarts[0]! > ring.size) await this.#writeCompleted();
+        this.#throwSyncError();
+        const final = bytes === this.#pendingBytes;
+        this.#startWrite(bytes, final ? digesting : undefined, final ? last : undefined);
+        if (!final) while (this.#writesInFlight > MAX_WRITES_IN_FLIGHT) await this.#writeCompleted();
+        this.#throwSyncError();
+      }
+    }
+    while (this.#writesInFlight > MAX_WRITES_IN_FLIGHT) await this.#writeCompleted();
     this.#throwSyncError();
+  }
+
+  #writeCompleted(): Promise<void> {
+    return new Promise<void>((resolve) => this.#writeWaiters.push(resolve));
   }
 
   /** Every write started has completed (or failed: thrown). */
@@ -274,32 +338,62 @@ export class OpenBinlogFile {
     this.#throwSyncError();
   }
 
-  #startWrite(): void {
-    const chunks = this.#pending.take();
-    const hashRuns = this.#hashRuns.take();
-    const last = this.#lastAppended!;
+  /**
+   * Starts writing the first `bytes` of what is queued; once written and `digesting` is done,
+   * `onWritten(last)` (the final piece of a flush: the memory of everything flushed may be reused).
+   */
+  #startWrite(bytes: number, digesting: Promise<void> | undefined, last: Uint8Array | undefined): void {
+    const chunks = this.#pending.take(bytes === this.#pendingBytes ? Infinity : bytes);
     const at = this.#issued;
-    const end = at + this.#pendingBytes;
+    const end = at + bytes;
     this.#issued = end;
-    this.#pendingBytes = 0;
+    this.#pendingBytes -= bytes;
     this.#writesInFlight++;
-    // Hashed (and checked) beside the write; once both are done, the memory may be reused.
-    const digesting = this.#digest.add(hashRuns, this.checkChecksums) ?? Promise.resolve();
-    const done = Promise.allSettled([writeFully(this.#handle, chunks, at), digesting]);
+    const staged = this.#staging !== undefined;
+    if (staged) {
+      this.#staging!.put(at, chunks);
+      this.#stagedStarts.push(at);
+    }
+    const done = Promise.allSettled([staged ? this.#writeStaged(at, end) : writeFully(this.#handle, chunks, at), digesting ?? Promise.resolve()]);
     this.#writeChain = this.#writeChain.then(async () => {
       const [written, digested] = await done;
       this.#writesInFlight--;
+      if (staged) this.#stagedStarts.shift();
       if (digested.status === 'rejected') this.#syncError ??= this.#digestFailure(digested.reason, at);
       else if (written.status === 'rejected') this.#syncError ??= ioError(`could not write ${this.path}`, written.reason);
       else if (this.#syncError === undefined) {
         this.#written = end;
-        this.#onWritten?.(last);
+        if (last !== undefined) this.#onWritten?.(last);
         if (this.#keepSyncing) this.#startSync();
       }
       const waiters = this.#writeWaiters;
       this.#writeWaiters = [];
       for (const w of waiters) w();
     });
+  }
+
+  /**
+   * Writes file range [at, end) from the staging ring: its aligned middle with O_DIRECT, the
+   * partial blocks at either end through the page cache (the ring still holds them; the next
+   * piece's head shares a page with this one's tail, both written the same way, so no page is
+   * written both ways at once). A filesystem that turns O_DIRECT down (EINVAL) gets this and
+   * every later write through the page cache.
+   */
+  async #writeStaged(at: number, end: number): Promise<void> {
+    const ring = this.#staging!;
+    const a = alignUp(at);
+    const b = alignDown(end);
+    const direct = this.#directHandle;
+    if (!this.#useDirect || direct === undefined || b - a < DIRECT_MIN_BYTES) return writeFully(this.#handle, ring.views(at, end), at);
+    const middle = writeFully(direct, ring.views(a, b), a).catch(async (e: unknown) => {
+      if (errnoCode(e) !== 'EINVAL') throw e;
+      this.#useDirect = false;
+      await writeFully(this.#handle, ring.views(a, b), a);
+    });
+    const parts = [middle];
+    if (a > at) parts.push(writeFully(this.#handle, ring.views(at, a), at));
+    if (end > b) parts.push(writeFully(this.#handle, ring.views(b, end), b));
+    for (const r of await Promise.allSettled(parts)) if (r.status === 'rejected') throw r.reason;
   }
 
   /** A digest job's failure as the scanner would report it (the file and offset of the bad event). */
@@ -375,6 +469,7 @@ export class OpenBinlogFile {
       await this.sync();
     } finally {
       this.#closed = true;
+      await this.#directHandle?.close().catch(() => undefined);
       await this.#handle.close().catch(() => undefined);
     }
   }
@@ -389,7 +484,18 @@ export class OpenBinlogFile {
     this.#hashRuns.take();
     this.#digest.forget();
     this.#pendingBytes = 0;
+    await this.#directHandle?.close().catch(() => undefined);
     await this.#handle.close().catch(() => undefined);
+  }
+}
+
+/** The file opened for O_DIRECT writes, when `staging` asks for them and the filesystem allows them. */
+async function openDirect(path: string, options: OpenBinlogFileOptions): Promise<FileHandle | undefined> {
+  if (options.staging === undefined || fsConstants.O_DIRECT === undefined) return undefined;
+  try {
+    return await open(path, fsConstants.O_WRONLY | fsConstants.O_DIRECT);
+  } catch {
+    return undefined; // EINVAL: tmpfs and others; written through the page cache
   }
 }
 
