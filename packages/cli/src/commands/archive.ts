@@ -13,7 +13,7 @@ import type { CommandContext } from '../command-context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { OutputSink } from '../output-sink.js';
 import { Progress } from '../progress.js';
-import { formatBytes, formatDuration, repoArg } from './list.js';
+import { formatBytes, formatDuration, repoArg } from './repo-format.js';
 
 export interface ArchiveArgs {
   readonly source: string;

@@ -11,7 +11,7 @@ import type { CommandContext } from '../command-context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { OutputSink } from '../output-sink.js';
 import { Progress } from '../progress.js';
-import { formatBytes, formatCoordinates, formatDuration, repoArg } from './list.js';
+import { formatBytes, formatCoordinates, formatDuration, repoArg } from './repo-format.js';
 
 export interface BackupArgs {
   readonly source: string;

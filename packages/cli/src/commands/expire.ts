@@ -8,7 +8,7 @@ import { expireBackups, type ExpireOptions, type ExpireResult } from '@pitr/pitr
 import type { CommandContext } from '../command-context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { OutputSink } from '../output-sink.js';
-import { formatBytes, formatCoordinates, formatTime, repoArg } from './list.js';
+import { formatBytes, formatCoordinates, formatTime, repoArg } from './repo-format.js';
 
 export interface ExpireDeps {
   readonly expireBackups: (dir: string, options: ExpireOptions) => Promise<ExpireResult>;

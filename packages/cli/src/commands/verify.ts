@@ -7,7 +7,7 @@ import { verifyRepo, type RepoVerification, type VerifyRepoOptions } from '@pitr
 import type { CommandContext } from '../command-context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { OutputSink } from '../output-sink.js';
-import { formatBytes, repoArg } from './list.js';
+import { formatBytes, repoArg } from './repo-format.js';
 
 export interface VerifyDeps {
   readonly verifyRepo: (dir: string, options?: VerifyRepoOptions) => Promise<RepoVerification>;
