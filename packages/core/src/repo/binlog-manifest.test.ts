@@ -3,7 +3,7 @@
  * optional), malformed additions are refused, and updateManifest serialises concurrent writers
  * (the archiver and `pitr expire`) so neither undoes the other's change.
  */
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -78,6 +78,8 @@ describe('updateManifest', () => {
     );
     const m = (await readManifest(repo, base.timeline))!;
     expect(m.files.map((f) => f.name)).toEqual(Array.from({ length: 20 }, (_, i) => entry(i + 1).name));
+    // the lock and the temp files it is linked from are gone
+    expect(await readdir(repo.layout.timelineDir(base.timeline))).toEqual(['manifest.json']);
   });
 
   it('takes over the lock of a killed writer on this host at once; waits for another host\'s', async () => {

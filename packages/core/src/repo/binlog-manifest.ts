@@ -31,12 +31,13 @@
  * timeline's `manifest.lock`, and the archiver applies its own changes to the manifest on disk
  * the same way, so neither undoes the other's.
  */
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Flavor } from '../binlog/types.js';
 import { ERROR_CODES, PitrError } from '../errors/pitr-error.js';
-import { errnoCode } from './atomic-file.js';
+import { ATOMIC_TEMP_PREFIX, errnoCode } from './atomic-file.js';
 import type { PitrRepo } from './repo-layout.js';
 import { pidAlive } from './repo-lock.js';
 
@@ -203,9 +204,7 @@ export async function updateManifest(
   const deadline = Date.now() + (options.waitMs ?? 20_000);
   for (;;) {
     try {
-      const h = await open(lockPath, 'wx', 0o600);
-      await h.writeFile(`${process.pid} ${hostname()}\n`);
-      await h.close();
+      await createLockFile(lockPath);
       break;
     } catch (e) {
       if (errnoCode(e) !== 'EEXIST') {
@@ -234,6 +233,35 @@ export async function updateManifest(
     return next;
   } finally {
     await unlink(lockPath).catch(() => undefined);
+  }
+}
+
+/**
+ * Creates `lockPath` holding `pid host` (EEXIST if it exists), appearing with its content at once:
+ * written to a temp file and hard-linked into place. (Created empty and then written, a writer
+ * killed in between left a lock naming no holder, which others waited 30 s for; the kill test hit
+ * it.) A filesystem without hard links gets the plain O_EXCL file.
+ */
+async function createLockFile(lockPath: string): Promise<void> {
+  const holder = `${process.pid} ${hostname()}\n`;
+  const tmp = join(dirname(lockPath), `${ATOMIC_TEMP_PREFIX}manifest-lock-${process.pid}-${randomBytes(4).toString('hex')}`);
+  let linked = false;
+  try {
+    await writeFile(tmp, holder, { mode: 0o600, flag: 'wx' });
+    await link(tmp, lockPath);
+    linked = true;
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+  if (linked) return;
+  const h = await open(lockPath, 'wx', 0o600);
+  try {
+    await h.writeFile(holder);
+  } finally {
+    await h.close();
   }
 }
 
