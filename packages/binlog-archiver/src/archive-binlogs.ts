@@ -114,6 +114,8 @@ const LOG_EVENT_ARTIFICIAL_F = 0x20;
 const EVENT_HEADER_LENGTH = 19;
 /** While catching up, received events are written once this much is pending (or when the queue is empty). */
 const FLUSH_BYTES = 1 << 20;
+/** The staging ring: room for the pieces in flight (up to 3 of 2 MiB) and what is being copied. */
+const STAGING_RING_BYTES = 8 << 20;
 
 export interface ArchiveBinlogsOptions {
   /** mysql://user[:password]@host[:port]/ or mysql://user@localhost/?socket=PATH */
@@ -171,6 +173,7 @@ export interface ArchiveBinlogsOptions {
 interface RunIo {
   readonly digestWorker?: DigestWorker;
   readonly staging?: StagingRing;
+  readonly directIo?: boolean;
 }
 
 export interface ArchiveProgress {
@@ -320,8 +323,10 @@ export async function archiveBinlogs(options: ArchiveBinlogsOptions): Promise<Ar
       }
     }
     // SHA-256 and CRC32 of what is received, beside the main thread (digest-worker.ts)
-    digestWorker = new DigestWorker();
-    io = { digestWorker, ...(options.directIo === false ? {} : { staging: new StagingRing() }) };
+    // the memory received events are copied to, written from, and hashed from (shared with the digest threads)
+    const staging = new StagingRing(STAGING_RING_BYTES, { shared: true });
+    digestWorker = new DigestWorker(staging);
+    io = { digestWorker, staging, directIo: options.directIo !== false };
     let run = new ArchiveRun(repo, timeline.name, timeline.dir, timeline.manifest, compression, options, warn, totals, status, io);
     const gaps: ManifestGap[] = [];
     const newTimelines: { readonly name: string; readonly reason: string; readonly previous: string }[] = [];
@@ -559,8 +564,8 @@ class ArchiveRun {
   #caughtUp = false;
   /** The open file was started and has no manifest entry yet. */
   #openUnrecorded = false;
-  /** The last event written to disk since the stream was last told (the stream then reuses its memory). */
-  #writtenUpTo: Uint8Array | undefined;
+  /** The last event the open file no longer needs since the stream was last told (the stream then reuses its memory). */
+  #releasedUpTo: Uint8Array | undefined;
   /** Compressions of finished files running, and closes waiting for a turn. */
   #compressions = 0;
   #compressionWaiters: (() => void)[] = [];
@@ -582,8 +587,8 @@ class ArchiveRun {
     const { digestWorker, staging } = io;
     this.#digestWorker = digestWorker;
     this.#fileOptions = {
-      onWritten: (last) => {
-        this.#writtenUpTo = last;
+      onReleased: (last) => {
+        this.#releasedUpTo = last;
       },
       // a background fdatasync finished: what is durable may be reported now, not at the next event
       onSynced: (file) => {
@@ -591,7 +596,7 @@ class ArchiveRun {
         if (cur !== undefined && cur.file === file) this.#reportStatus(cur, this.#lagSeconds(Date.now()));
       },
       ...(digestWorker === undefined ? {} : { digestWorker }),
-      ...(staging === undefined ? {} : { staging }),
+      ...(staging === undefined ? {} : { staging, directIo: io.directIo === true }),
     };
     this.#repo = repo;
     this.#timeline = timeline;
@@ -789,7 +794,7 @@ class ArchiveRun {
     let streaming = false;
     let wasCaughtUp = false;
     this.#caughtUp = false;
-    this.#writtenUpTo = undefined;
+    this.#releasedUpTo = undefined;
     try {
       if (o.signal?.aborted === true) return;
       for (;;) {
@@ -814,10 +819,10 @@ class ArchiveRun {
           // while catching up, small batches are gathered into larger writes (one await per MiB, not per batch)
           if (stream.queuedEvents === 0 || cur.file.pendingBytes >= FLUSH_BYTES) await cur.file.flush();
         }
-        if (this.#writtenUpTo !== undefined) {
-          // written (and hashed): the stream may reuse the memory of these events
-          stream.release(this.#writtenUpTo);
-          this.#writtenUpTo = undefined;
+        if (this.#releasedUpTo !== undefined) {
+          // copied to the staging ring (or written): the stream may reuse the memory of these events
+          stream.release(this.#releasedUpTo);
+          this.#releasedUpTo = undefined;
         }
         if (cur !== undefined) {
           const now = Date.now();

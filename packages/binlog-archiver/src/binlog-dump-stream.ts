@@ -329,7 +329,7 @@ export class BinlogDumpStream implements AsyncIterableIterator<readonly Uint8Arr
       if (this.#read === Read.Marker) {
         const marker = bytes[i++]!;
         this.#packetLeft--;
-        this.#startMessage(marker);
+        this.#startMessage(marker, bytes, i, length);
         this.#read = Read.Body;
         if (this.#packetLeft === 0) this.#packetDone();
         if (this.#ended || this.#error !== undefined) return;
@@ -357,7 +357,8 @@ export class BinlogDumpStream implements AsyncIterableIterator<readonly Uint8Arr
     }
   }
 
-  #startMessage(marker: number): void {
+  /** A message starts with `marker`; its next bytes are bytes[at, length) (as many as arrived). */
+  #startMessage(marker: number, bytes: Uint8Array, at: number, length: number): void {
     this.#parts = [];
     this.#partsBytes = 0;
     if (marker === STREAM_OK) {
@@ -367,7 +368,12 @@ export class BinlogDumpStream implements AsyncIterableIterator<readonly Uint8Arr
       }
       this.#message = Message.Event;
       const size = this.#packetLeft;
-      const block = this.#blockFor(size);
+      // Placed at its file offset's alignment (mod 8; the header's log_pos is where it ends), the
+      // writer's copy into shared memory goes word by word (staging-ring.ts). When the header has
+      // not arrived yet, or it is an artificial event (log_pos 0), anywhere.
+      const logPos = size >= 17 && length - at >= 17 ? (bytes[at + 13]! | (bytes[at + 14]! << 8) | (bytes[at + 15]! << 16) | (bytes[at + 16]! << 24)) >>> 0 : 0;
+      const block = this.#blockFor(size + 7);
+      if (logPos !== 0) block.filled += (logPos - size - block.base - block.filled) & 7;
       this.#eventBlock = block;
       this.#eventStart = block.filled;
       this.#eventEnd = block.filled;

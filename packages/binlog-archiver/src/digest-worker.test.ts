@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES, crc32 } from '@pitr/core';
 import { DigestMismatchError, DigestWorker } from './digest-worker.js';
 import { OpenBinlogFile } from './open-binlog-file.js';
+import { StagingRing } from './staging-ring.js';
 
 /** A v4 event of `size` bytes (type `type`) with a correct CRC32 trailer. */
 function event(size: number, type: number, seed: number): Buffer {
@@ -101,6 +102,38 @@ describe('OpenBinlogFile with a digest worker', () => {
     expect(onDisk[4 + 17]! & 1).toBe(1); // open: in use, as on the server's disk
     onDisk[4 + 17]! &= ~1;
     expect(await file.closedSha256()).toBe(createHash('sha256').update(onDisk).digest('hex'));
+  });
+
+  it('hashes and checks files staged in a small shared ring, events wrapping around its end included', async () => {
+    const small = new DigestWorker(new StagingRing(1 << 20, { shared: true }));
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.integer({ min: 23, max: 70_000 }), { minLength: 50, maxLength: 150 }), fc.integer({ min: 1, max: 40 }), async (sizes, flushEvery) => {
+          const file = await OpenBinlogFile.create(dir, `w.${small.newFile()}`, { digestWorker: small, staging: small.staging });
+          const fde = event(120, 15, 1);
+          const inUse = Buffer.from(fde);
+          inUse[17] = inUse[17]! | 1;
+          file.append(inUse, fde);
+          file.checkChecksums = true;
+          // the events of a batch lie in one buffer, as the dump stream's blocks hold them
+          const block = Buffer.concat(sizes.map((n, i) => event(n, 30, i)));
+          let at = 0;
+          for (let i = 0; i < sizes.length; i++) {
+            file.append(block.subarray(at, at + sizes[i]!));
+            at += sizes[i]!;
+            if (i % flushEvery === 0) await file.flush();
+          }
+          await file.close();
+          const onDisk = await readFile(file.path);
+          expect(onDisk.subarray(4 + 120).equals(block)).toBe(true);
+          onDisk[4 + 17]! &= ~1;
+          expect(await file.closedSha256()).toBe(createHash('sha256').update(onDisk).digest('hex'));
+        }),
+        { numRuns: 10 },
+      );
+    } finally {
+      await small.stop();
+    }
   });
 
   it('reports a bad event as a CRC32 mismatch at its file offset, and keeps failing', async () => {

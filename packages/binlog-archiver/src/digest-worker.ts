@@ -3,24 +3,25 @@
  *
  * Receiving 1 GB of binlogs cost the archiver's main thread ~0.6 s of SHA-256 and ~0.35 s of CRC32
  * (tools/bench/bench-archive.ts), a third of its CPU; here they run beside the socket reads and
- * file writes. The bytes reach the worker through a ring of shared memory: each run is copied to
- * an offset with the same alignment (mod 8) as its source, because V8 copies into shared memory
- * byte by byte otherwise (~3 GB/s instead of ~25 GB/s, measured); ring space is reused once the
- * worker has answered the job. A run too big for the ring goes as a copy in the message.
+ * file writes. The bytes are not copied to the threads: they read them where the writer put them
+ * for writing, the staging ring (staging-ring.ts: shared memory), and a job's bytes stay there
+ * until both threads have answered it. Bytes not in the ring (the 4-byte magic, the closed form of
+ * a FORMAT_DESCRIPTION_EVENT, an event bigger than the ring can take) go in the message, copied.
  *
- * A job is a list of runs of whole events (consecutive in the file); each event's CRC32 is checked
- * (except the FORMAT_DESCRIPTION_EVENT's: its in-use flag byte is not what the server checksummed;
- * the scanner checks it on the main thread) and the runs are added to the file's hash. The first
- * bad event ends the job with its offset, and the archive writer reports it like the scanner
- * would: nothing after it is recorded as archived.
+ * A job is a list of parts of whole events (consecutive in the file); each event's CRC32 is
+ * checked (except the FORMAT_DESCRIPTION_EVENT's: its in-use flag byte is not what the server
+ * checksummed; the scanner checks it on the main thread) and the parts are added to the file's
+ * hash. The first bad event ends the job with its offset, and the archive writer reports it like
+ * the scanner would: nothing after it is recorded as archived.
  *
  * The worker's code is a string (a worker cannot load TypeScript sources under the test runner);
  * it needs only node:crypto and node:zlib.
  */
 import { Worker } from 'node:worker_threads';
+import { StagingRing } from './staging-ring.js';
 
-/** Ring of shared memory the runs are copied into (16 MiB: 4 flushes of the archive writer). */
-const RING_BYTES = 16 << 20;
+/** The staging ring of a DigestWorker given none. */
+const DEFAULT_STAGING_BYTES = 8 << 20;
 
 const WORKER_SOURCE = `
 'use strict';
@@ -59,7 +60,8 @@ function check(r) {
   }
   return null;
 }
-const ring = new Uint8Array(require('node:worker_threads').workerData.ring);
+const staging = require('node:worker_threads').workerData.staging;
+const ring = new Uint8Array(staging);
 const hashes = new Map();
 parentPort.on('message', (m) => {
   try {
@@ -69,7 +71,7 @@ parentPort.on('message', (m) => {
         h = hashes.get(m.file);
         if (h === undefined) { h = createHash('sha256'); hashes.set(m.file, h); }
       }
-      // runs: ring offset and length pairs, or a Uint8Array (a run too big for the ring)
+      // runs: staging ring offset and length pairs, or a Uint8Array (bytes not in the ring)
       let at = 0;
       const runs = m.runs;
       for (let i = 0; i < runs.length; i++) {
@@ -131,10 +133,10 @@ class Lane {
   #nextId = 1;
   dead: Error | undefined;
 
-  constructor(ring: SharedArrayBuffer, onDeath: () => void) {
+  constructor(staging: SharedArrayBuffer, onDeath: () => void) {
     this.#worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { ring },
+      workerData: { staging },
       // It allocates next to nothing (the events are shared, not copied).
       resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 16 },
       stdout: false,
@@ -180,33 +182,29 @@ class Lane {
   }
 }
 
+/** Bytes of a job: a range of the staging ring (`at`, `length`), or bytes of their own. */
+export type DigestPart = Uint8Array | { readonly at: number; readonly length: number };
+
 /**
- * Hashes and checksums on two worker threads reading the same ring: one hashes, one checks CRC32s.
- * Measured on the 2-vCPU VM: no faster than one thread doing both (~2.3 s per GB either way: the
- * CPUs are saturated, and the two threads slow each other), but the hash alone kept one thread
- * busy for most of a catch-up, so with more cores the two lanes overlap. Ring room comes back once
- * every thread a job went to has answered it.
+ * Hashes and checksums on two worker threads reading the same memory: one hashes, one checks CRC32s.
+ * Measured on the 2-vCPU VM: no faster than one thread doing both (the CPUs are saturated, and the
+ * two threads slow each other), but the hash alone kept one thread busy for most of a catch-up, so
+ * with more cores the two lanes overlap.
  */
 export class DigestWorker {
-  /** Touched once at start (fill): its pages count in RSS from the start, not growing as it first wraps. */
-  readonly #ring = new Uint8Array(new SharedArrayBuffer(RING_BYTES)).fill(0);
+  /** Where ranges of jobs are read from (shared memory). */
+  readonly staging: StagingRing;
   readonly #hasher: Lane;
   readonly #checker: Lane;
-  /** Ring bytes in use (monotonic counters): next free byte, first byte a posted job still reads. */
-  #ringHead = 0;
-  #ringTail = 0;
-  /** Posted jobs in ring order: where each ends, and how many threads have not answered it. */
-  readonly #jobs: { end: number; unanswered: number }[] = [];
-  /** Woken at each answer: a job waiting for ring room. */
-  #roomWaiters: (() => void)[] = [];
-  /** Jobs are placed in the ring one after the other (one may wait for room). */
-  #placing: Promise<unknown> = Promise.resolve();
   #nextFile = 1;
 
-  constructor() {
-    const wake = (): void => this.#wakeRoomWaiters();
-    this.#hasher = new Lane(this.#ring.buffer as SharedArrayBuffer, wake);
-    this.#checker = new Lane(this.#ring.buffer as SharedArrayBuffer, wake);
+  /** `staging`: the ring the writer stages files in (default: a new one). */
+  constructor(staging: StagingRing = new StagingRing(DEFAULT_STAGING_BYTES, { shared: true })) {
+    if (!(staging.bytes.buffer instanceof SharedArrayBuffer)) throw new Error('the digest threads need a shared staging ring');
+    this.staging = staging;
+    const memory = staging.bytes.buffer;
+    this.#hasher = new Lane(memory, () => undefined);
+    this.#checker = new Lane(memory, () => undefined);
   }
 
   /** A key for a new file's hash. */
@@ -215,84 +213,35 @@ export class DigestWorker {
   }
 
   /**
-   * Checks the CRC32 of every event in `runs` (when `crc`) and adds the runs to the hash of
-   * `file` (when `hash`). Rejects with DigestMismatchError at the first bad event. The runs must
-   * stay unchanged until it resolves.
+   * Checks the CRC32 of every event in `parts` (when `crc`) and adds the parts to the hash of
+   * `file` (when `hash`), in call order. Rejects with DigestMismatchError at the first bad event
+   * (its offset counted from the job's first byte). Ranges of the staging ring must stay unchanged
+   * until it settles; bytes of their own are copied at once.
    */
-  async digest(file: number, runs: readonly Uint8Array[], options: { readonly crc: boolean; readonly hash: boolean }): Promise<void> {
-    if (runs.length === 0 || (!options.crc && !options.hash)) return;
-    // placed and posted in call order (a job may wait for room); the answers come in that order
-    const posted = this.#placing.then(() => this.#placeAndPost(file, runs, options));
-    this.#placing = posted.catch(() => undefined);
-    for (const { base, replies } of await posted) {
-      for (const r of await Promise.all(replies)) {
-        if (r.bad !== undefined) throw new DigestMismatchError({ ...r.bad, offset: base + r.bad.offset });
+  async digest(file: number, parts: readonly DigestPart[], options: { readonly crc: boolean; readonly hash: boolean }): Promise<void> {
+    if (parts.length === 0 || (!options.crc && !options.hash)) return;
+    const runs: (number | Uint8Array)[] = [];
+    for (const p of parts) {
+      if (p instanceof Uint8Array) {
+        // a view is sent with its whole buffer: only what it shows is copied
+        runs.push(p.byteOffset === 0 && p.length === p.buffer.byteLength ? p : Uint8Array.prototype.slice.call(p));
+      } else {
+        const size = this.staging.size;
+        // the threads see one run per range: it must not wrap around the ring's end
+        if (p.at % size + p.length > size) throw new Error(`digest: ring range ${p.at}+${p.length} does not fit a ${size}-byte staging ring unwrapped`);
+        runs.push(p.at % size, p.length);
       }
     }
-  }
-
-  /** A thread answered (or died): the jobs all threads have answered give their room back. */
-  #answered(job: { end: number; unanswered: number }): void {
-    job.unanswered--;
-    while (this.#jobs.length > 0 && this.#jobs[0]!.unanswered === 0) this.#ringTail = this.#jobs.shift()!.end;
-    this.#wakeRoomWaiters();
-  }
-
-  /**
-   * Copies `runs` into the ring and posts them; a job bigger than the room left goes as several
-   * messages (each at `base` bytes into the job). A run too big for the ring goes as a copy.
-   */
-  async #placeAndPost(file: number, runs: readonly Uint8Array[], options: { readonly crc: boolean; readonly hash: boolean }): Promise<{ base: number; replies: Promise<Reply>[] }[]> {
-    const posted: { base: number; replies: Promise<Reply>[] }[] = [];
-    let parts: (number | Uint8Array)[] = [];
-    let base = 0;
-    let bytes = 0;
-    const post = (): void => {
-      if (parts.length === 0) return;
-      const replies: Promise<Reply>[] = [];
-      if (options.hash) replies.push(this.#hasher.call({ op: 'digest', file, runs: parts, crc: false, hash: true }));
-      if (options.crc) replies.push(this.#checker.call({ op: 'digest', file, runs: parts, crc: true, hash: false }));
-      const job = { end: this.#ringHead, unanswered: replies.length };
-      this.#jobs.push(job);
-      for (const r of replies) r.then(() => this.#answered(job), () => this.#answered(job));
-      posted.push({ base, replies });
-      base += bytes;
-      bytes = 0;
-      parts = [];
-    };
-    for (const run of runs) {
-      if (run.length + 16 > RING_BYTES / 2) {
-        parts.push(Uint8Array.prototype.slice.call(run));
-        bytes += run.length;
-        continue;
-      }
-      let at = this.#ringHead;
-      for (;;) {
-        // same alignment as the source (mod 8), and not across the ring's end
-        at += (run.byteOffset - at) & 7;
-        if ((at % RING_BYTES) + run.length > RING_BYTES) at += RING_BYTES - (at % RING_BYTES);
-        if (at + run.length - this.#ringTail <= RING_BYTES) break;
-        // full: send what is placed, wait for an answer (it frees room), try again
-        post();
-        const dead = this.#hasher.dead ?? this.#checker.dead;
-        if (dead !== undefined) throw dead;
-        if (this.#jobs.length === 0) throw new Error('digest ring: no room although no job is in it');
-        await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
-        at = this.#ringHead;
-      }
-      const offset = at % RING_BYTES;
-      this.#ring.set(run, offset);
-      parts.push(offset, run.length);
-      bytes += run.length;
-      this.#ringHead = at + run.length;
+    const replies: Promise<Reply>[] = [];
+    if (options.hash) replies.push(this.#hasher.call({ op: 'digest', file, runs, crc: false, hash: true }));
+    if (options.crc) replies.push(this.#checker.call({ op: 'digest', file, runs, crc: true, hash: false }));
+    for (const r of await Promise.all(replies)) {
+      if (r.bad !== undefined) throw new DigestMismatchError(r.bad);
     }
-    post();
-    return posted;
   }
 
   /** The SHA-256 (hex) of everything hashed for `file`, which is then forgotten; undefined if nothing was. */
   async sha256(file: number): Promise<string | undefined> {
-    await this.#placing;
     const r = await this.#hasher.call({ op: 'sha256', file });
     return r.sha256 ?? undefined;
   }
@@ -304,11 +253,5 @@ export class DigestWorker {
 
   async stop(): Promise<void> {
     await Promise.all([this.#hasher.stop(), this.#checker.stop()]);
-  }
-
-  #wakeRoomWaiters(): void {
-    const waiters = this.#roomWaiters;
-    this.#roomWaiters = [];
-    for (const w of waiters) w();
   }
 }

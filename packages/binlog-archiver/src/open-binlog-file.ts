@@ -1,8 +1,14 @@
 /**
  * The plain file of the binlog the archiver is receiving: created with the binlog magic, events
- * appended in batches (one writev per batch, events that lie next to each other in memory joined
- * into one piece), fsynced when the archive writer decides (its policy: archive-binlogs.ts).
- * Writes go to explicit offsets, so a short write or a retry never duplicates bytes.
+ * appended, written when the archive writer flushes (in pieces of whole events through a staging
+ * ring: staging-ring.ts), fsynced when it decides (its policy: archive-binlogs.ts). Writes go to
+ * explicit offsets, so a short write or a retry never duplicates bytes.
+ *
+ * A flush copies each event once, into the staging ring at its file offset; from there the piece
+ * is written (its aligned middle with O_DIRECT where the filesystem takes it), hashed and checked
+ * (the digest threads read the ring: digest-worker.ts), and the appended views are handed back at
+ * once (`onReleased`: the dump stream reuses their memory). An event too big for the ring is
+ * written from its own memory instead.
  *
  * A file created here (not reopened after a restart) is hashed as its bytes go by: the SHA-256 of
  * the file as it will be once closed (the in-use flag cleared, as the server's stream sends it),
@@ -14,102 +20,62 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BinlogFormatError, ERROR_CODES, type PitrError, REPO_WRITE_HINT, errnoCode, fileIoError, syncDirectory, typeName } from '@pitr/core';
-import { DigestMismatchError, type DigestWorker } from './digest-worker.js';
+import { DigestMismatchError, type DigestPart, type DigestWorker } from './digest-worker.js';
 import { BINLOG_FILE_MAGIC } from './replication-protocol.js';
-import { type StagingRing, alignDown, alignUp } from './staging-ring.js';
+import { StagingRing, alignDown, alignUp } from './staging-ring.js';
 
 /** Pending bytes above which append() callers should flush (the writer flushes per batch anyway). */
 export const FLUSH_BYTES = 4 << 20;
 /** Writes (with their digest jobs) that may run while the caller goes on. */
 const MAX_WRITES_IN_FLIGHT = 2;
-/** With direct writes: a flush is written in pieces of at most this (each needs its room in the staging ring). */
-const DIRECT_JOB_BYTES = 2 << 20;
+/** A flush is written in pieces of whole events of about this much (at most a quarter of the ring). */
+const PIECE_BYTES = 2 << 20;
+/** The ring of a file given none (no direct writes, no digest threads). */
+const OWN_RING_BYTES = 1 << 20;
 /** Below this much aligned middle a piece is written through the page cache (the small writes of --follow). */
 const DIRECT_MIN_BYTES = 64 << 10;
 
-/** Views of memory appended one after the other, joined where one continues the other. */
-class ByteRuns {
-  #runs: Uint8Array[] = [];
-  #buffer: ArrayBufferLike | undefined;
-  #start = 0;
-  #end = 0;
-
-  add(bytes: Uint8Array): void {
-    if (bytes.buffer === this.#buffer && bytes.byteOffset === this.#end) {
-      this.#end += bytes.length;
-      return;
-    }
-    this.#cut();
-    this.#buffer = bytes.buffer;
-    this.#start = bytes.byteOffset;
-    this.#end = bytes.byteOffset + bytes.length;
-  }
-
-  /** The runs of the first `limit` bytes (all by default); the rest stays. */
-  take(limit = Infinity): Uint8Array[] {
-    this.#cut();
-    if (limit === Infinity) {
-      const runs = this.#runs;
-      this.#runs = [];
-      return runs;
-    }
-    const taken: Uint8Array[] = [];
-    let left = limit;
-    while (left > 0 && this.#runs.length > 0) {
-      const run = this.#runs[0]!;
-      if (run.length <= left) {
-        taken.push(this.#runs.shift()!);
-        left -= run.length;
-      } else {
-        taken.push(run.subarray(0, left));
-        this.#runs[0] = run.subarray(left);
-        left = 0;
-      }
-    }
-    return taken;
-  }
-
-  #cut(): void {
-    if (this.#buffer !== undefined && this.#end > this.#start) this.#runs.push(new Uint8Array(this.#buffer, this.#start, this.#end - this.#start));
-    this.#buffer = undefined;
-  }
-}
-
 export interface OpenBinlogFileOptions {
   /**
-   * Called after each write with the last view appended before it: the caller no longer needs it
-   * nor anything appended earlier (the dump stream reuses their memory).
+   * Called with the last view appended once the file no longer needs it nor anything appended
+   * earlier (copied to the staging ring, or written): the dump stream reuses their memory.
    */
-  readonly onWritten?: (last: Uint8Array) => void;
+  readonly onReleased?: (last: Uint8Array) => void;
   /** Called when a background fdatasync (syncInBackground) has moved `syncedPosition`. */
   readonly onSynced?: (file: OpenBinlogFile) => void;
   /**
    * Hash on this worker, which also checks every event's CRC32 (once `checkChecksums` is set),
-   * instead of hashing on the main thread (where the scanner checks the CRC32s).
+   * instead of hashing on the main thread (where the scanner checks the CRC32s). It reads the
+   * worker's staging ring, which the file then uses.
    */
   readonly digestWorker?: DigestWorker;
   /**
-   * Write the aligned middle of each piece with O_DIRECT from this memory (one file at a time may
-   * use it), the unaligned ends through the page cache. Where the filesystem refuses O_DIRECT
-   * (tmpfs, some network filesystems) the file is written through the page cache.
+   * The memory pieces are written from (one file at a time may use it; default: a ring of the
+   * digest worker's, else one of the file's own).
    */
   readonly staging?: StagingRing;
+  /**
+   * Write the aligned middle of each piece with O_DIRECT, the unaligned ends through the page cache
+   * (default: when a staging ring is given). Where the filesystem refuses O_DIRECT the file is
+   * written through the page cache.
+   */
+  readonly directIo?: boolean;
 }
 
 /** Where the file's bytes are hashed: on the main thread or on the digest worker. */
 interface FileDigest {
   /** Adds the next bytes; a promise when the work happens elsewhere. */
-  add(runs: Uint8Array[], checkChecksums: boolean): Promise<void> | undefined;
+  add(parts: readonly DigestPart[], checkChecksums: boolean): Promise<void> | undefined;
   /** The hash of everything added (undefined when the file was not hashed from its start). */
   sha256(): Promise<string | undefined>;
   forget(): void;
 }
 
-function inlineDigest(hashFromStart: boolean): FileDigest {
+function inlineDigest(hashFromStart: boolean, ring: StagingRing): FileDigest {
   let hash: Hash | undefined = hashFromStart ? createHash('sha256').update(BINLOG_FILE_MAGIC) : undefined;
   return {
-    add(runs) {
-      if (hash !== undefined) for (const run of runs) hash.update(run);
+    add(parts) {
+      if (hash !== undefined) for (const p of parts) for (const v of p instanceof Uint8Array ? [p] : ring.views(p.at, p.at + p.length)) hash.update(v);
       return undefined;
     },
     sha256() {
@@ -129,8 +95,8 @@ function workerDigest(worker: DigestWorker, hashFromStart: boolean): FileDigest 
   // the magic is no event: hashed without a CRC32 check (a worker failure shows in the next job)
   if (hashing) worker.digest(key, [BINLOG_FILE_MAGIC], { crc: false, hash: true }).catch(() => undefined);
   return {
-    add(runs, checkChecksums) {
-      return worker.digest(key, runs, { crc: checkChecksums, hash: hashing });
+    add(parts, checkChecksums) {
+      return worker.digest(key, parts, { crc: checkChecksums, hash: hashing });
     },
     async sha256() {
       if (!hashing) return undefined;
@@ -148,25 +114,28 @@ export class OpenBinlogFile {
   readonly path: string;
   readonly name: string;
   readonly #handle: FileHandle;
-  /** The same file opened with O_DIRECT (with `staging`), and whether it is still used. */
+  /** The same file opened with O_DIRECT (when asked for), and whether it is still used. */
   readonly #directHandle: FileHandle | undefined;
   #useDirect: boolean;
-  readonly #staging: StagingRing | undefined;
-  /** Start offsets of the staged writes in flight (their bytes must stay in the ring). */
+  /** Where pieces are copied, each byte at its file offset mod the ring's size. */
+  readonly #ring: StagingRing;
+  /** Start offsets of the pieces in flight (written or digested from the ring: their bytes must stay). */
   readonly #stagedStarts: number[] = [];
-  readonly #onWritten: ((last: Uint8Array) => void) | undefined;
+  readonly #onReleased: ((last: Uint8Array) => void) | undefined;
   readonly #onSynced: ((file: OpenBinlogFile) => void) | undefined;
   /** syncInBackground() was called: a finished background sync starts the next while bytes are unsynced. */
   #keepSyncing = false;
   /** SHA-256 of the closed file's bytes (only for a file hashed from its start). */
   readonly #digest: FileDigest;
-  readonly #hashRuns = new ByteRuns();
   /**
    * With a digest worker: check each event's CRC32 there (set once the file's
    * FORMAT_DESCRIPTION_EVENT says the events carry one).
    */
   checkChecksums = false;
-  #lastAppended: Uint8Array | undefined;
+  /** Events appended and not yet flushed; the closed form of one of them, where it differs (the FDE). */
+  #pending: Uint8Array[] = [];
+  #pendingClosedAs: { readonly index: number; readonly bytes: Uint8Array } | undefined;
+  #pendingBytes = 0;
   /** Offset of the next byte to write = bytes written + pending. */
   #end: number;
   /** Offset up to which bytes were written (not necessarily synced). */
@@ -179,11 +148,9 @@ export class OpenBinlogFile {
   #writeWaiters: (() => void)[] = [];
   /** Offset up to which bytes are fsynced. */
   #synced: number;
-  readonly #pending = new ByteRuns();
   /** A background fdatasync (syncInBackground) and its failure. */
   #syncing: Promise<void> | undefined;
   #syncError: unknown = undefined;
-  #pendingBytes = 0;
   #closed = false;
 
   private constructor(dir: string, name: string, handle: FileHandle, direct: FileHandle | undefined, size: number, options: OpenBinlogFileOptions) {
@@ -192,12 +159,12 @@ export class OpenBinlogFile {
     this.#handle = handle;
     this.#directHandle = direct;
     this.#useDirect = direct !== undefined;
-    this.#staging = direct === undefined ? undefined : options.staging;
-    this.#onWritten = options.onWritten;
+    this.#ring = ringOf(options);
+    this.#onReleased = options.onReleased;
     this.#onSynced = options.onSynced;
     // hashed from its start: the magic is all there is
     const fromStart = size === BINLOG_FILE_MAGIC.length;
-    this.#digest = options.digestWorker === undefined ? inlineDigest(fromStart) : workerDigest(options.digestWorker, fromStart);
+    this.#digest = options.digestWorker === undefined ? inlineDigest(fromStart, this.#ring) : workerDigest(options.digestWorker, fromStart);
     this.#end = size;
     this.#written = size;
     this.#issued = size;
@@ -268,15 +235,15 @@ export class OpenBinlogFile {
   }
 
   /**
-   * Queues bytes for the next flush. The caller must not change them afterwards. `closedAs`: the
-   * same bytes as they will be in the closed file, when they differ (the FDE's in-use flag).
+   * Queues one event for the next flush. The caller must not change it until it is released
+   * (`onReleased`). `closedAs`: the same bytes as they will be in the closed file, when they differ
+   * (the FDE's in-use flag).
    */
-  append(bytes: Uint8Array, closedAs: Uint8Array = bytes): void {
-    this.#pending.add(bytes);
-    this.#hashRuns.add(closedAs);
-    this.#lastAppended = closedAs;
-    this.#pendingBytes += bytes.length;
-    this.#end += bytes.length;
+  append(event: Uint8Array, closedAs?: Uint8Array): void {
+    if (closedAs !== undefined && closedAs !== event) this.#pendingClosedAs = { index: this.#pending.length, bytes: closedAs };
+    this.#pending.push(event);
+    this.#pendingBytes += event.length;
+    this.#end += event.length;
   }
 
   /**
@@ -298,63 +265,111 @@ export class OpenBinlogFile {
   }
 
   /**
-   * Starts writing (and digesting) what is queued, and returns once at most MAX_WRITES_IN_FLIGHT
-   * writes are still running: the caller decodes the next events while the disk and the digest
-   * worker work (waiting for each write kept both idle half the time). Writes go to their own
-   * offsets; they complete, move `writtenPosition` and call `onWritten` in order. A failure is
-   * thrown by this or the next call (flush, sync, close).
+   * Starts writing (and digesting) what is queued, in pieces of whole events, and returns once at
+   * most MAX_WRITES_IN_FLIGHT writes are still running: the caller decodes the next events while
+   * the disk and the digest threads work (waiting for each write kept both idle half the time).
+   * Writes go to their own offsets; they complete and move `writtenPosition` in order. A failure
+   * is thrown by this or the next call (flush, sync, close).
    */
   async flush(): Promise<void> {
     this.#throwSyncError();
-    if (this.#pendingBytes > 0) {
-      // Hashed (and checked) beside the writes, whole events at a time; once the digest and the
-      // last write are done, the memory may be reused.
-      const digesting = this.#digest.add(this.#hashRuns.take(), this.checkChecksums) ?? Promise.resolve();
-      const last = this.#lastAppended!;
-      const ring = this.#staging;
-      if (ring === undefined) this.#startWrite(this.#pendingBytes, digesting, last);
-      while (ring !== undefined && this.#pendingBytes > 0) {
-        const bytes = Math.min(this.#pendingBytes, DIRECT_JOB_BYTES, ring.size);
-        // the ring holds the bytes of every staged write in flight: wait until this piece fits beside them
-        while (this.#stagedStarts.length > 0 && this.#issued + bytes - this.#stagedStarts[0]! > ring.size) await this.#writeCompleted();
-        this.#throwSyncError();
-        const final = bytes === this.#pendingBytes;
-        this.#startWrite(bytes, final ? digesting : undefined, final ? last : undefined);
-        if (!final) while (this.#writesInFlight > MAX_WRITES_IN_FLIGHT) await this.#writeCompleted();
-        this.#throwSyncError();
+    const events = this.#pending;
+    const closedAs = this.#pendingClosedAs;
+    this.#pending = [];
+    this.#pendingClosedAs = undefined;
+    const ring = this.#ring;
+    const pieceLimit = Math.min(PIECE_BYTES, ring.size / 4);
+    let i = 0;
+    while (i < events.length) {
+      const first = events[i]!;
+      if (first.length > ring.size / 4) {
+        // too big for the ring: written from its own memory, after everything before it
+        await this.#writeUnstaged(first, closedAs?.index === i ? closedAs.bytes : first);
+        i++;
+        continue;
       }
+      let j = i + 1;
+      let bytes = first.length;
+      while (j < events.length && events[j]!.length <= ring.size / 4 && bytes + events[j]!.length <= pieceLimit) bytes += events[j++]!.length;
+      // the ring holds the pieces in flight: wait until this one fits beside them
+      while (this.#stagedStarts.length > 0 && this.#issued + bytes - this.#stagedStarts[0]! > ring.size) await this.#writeCompleted();
+      while (this.#writesInFlight > MAX_WRITES_IN_FLIGHT) await this.#writeCompleted();
+      this.#throwSyncError();
+      const parts = this.#stage(events, i, j, closedAs);
+      this.#pendingBytes -= bytes;
+      this.#startWrite(bytes, parts);
+      // copied (and what the digest threads get apart from the ring, too): the caller may reuse the events' memory
+      this.#onReleased?.(events[j - 1]!);
+      i = j;
     }
     while (this.#writesInFlight > MAX_WRITES_IN_FLIGHT) await this.#writeCompleted();
     this.#throwSyncError();
+  }
+
+  /**
+   * Copies events[from, to) into the ring at the file offsets they will have, and returns the
+   * digest parts for them: ring ranges, cut where an event wraps around the ring's end (sent as its
+   * own bytes, like the closed form of the FDE), so that each part holds whole events.
+   */
+  #stage(events: readonly Uint8Array[], from: number, to: number, closedAs: { readonly index: number; readonly bytes: Uint8Array } | undefined): DigestPart[] {
+    const ring = this.#ring;
+    const size = ring.size;
+    const parts: DigestPart[] = [];
+    let pos = this.#issued;
+    let runStart = pos;
+    for (let k = from; k < to; k++) {
+      const ev = events[k]!;
+      const o = pos % size;
+      if (o === 0 && pos > runStart) {
+        parts.push({ at: runStart, length: pos - runStart });
+        runStart = pos;
+      }
+      if (o + ev.length <= size) ring.bytes.set(ev, o);
+      else ring.put(pos, [ev]);
+      const own = closedAs?.index === k ? closedAs.bytes : o + ev.length > size ? ev : undefined;
+      if (own !== undefined) {
+        if (pos > runStart) parts.push({ at: runStart, length: pos - runStart });
+        parts.push(own);
+        runStart = pos + ev.length;
+      }
+      pos += ev.length;
+    }
+    if (pos > runStart) parts.push({ at: runStart, length: pos - runStart });
+    return parts;
   }
 
   #writeCompleted(): Promise<void> {
     return new Promise<void>((resolve) => this.#writeWaiters.push(resolve));
   }
 
-  /** Every write started has completed (or failed: thrown). */
-  async #drainWrites(): Promise<void> {
-    await this.#writeChain;
-    this.#throwSyncError();
-  }
-
-  /**
-   * Starts writing the first `bytes` of what is queued; once written and `digesting` is done,
-   * `onWritten(last)` (the final piece of a flush: the memory of everything flushed may be reused).
-   */
-  #startWrite(bytes: number, digesting: Promise<void> | undefined, last: Uint8Array | undefined): void {
-    const chunks = this.#pending.take(bytes === this.#pendingBytes ? Infinity : bytes);
+  /** Starts writing the next `bytes` (staged in the ring) and digesting `parts`. */
+  #startWrite(bytes: number, parts: readonly DigestPart[]): void {
     const at = this.#issued;
     const end = at + bytes;
     this.#issued = end;
-    this.#pendingBytes -= bytes;
     this.#writesInFlight++;
-    const staged = this.#staging !== undefined;
-    if (staged) {
-      this.#staging!.put(at, chunks);
-      this.#stagedStarts.push(at);
-    }
-    const done = Promise.allSettled([staged ? this.#writeStaged(at, end) : writeFully(this.#handle, chunks, at), digesting ?? Promise.resolve()]);
+    this.#stagedStarts.push(at);
+    // hashed (and checked) beside the write; the ring's bytes stay until both are done
+    const digesting = this.#digest.add(parts, this.checkChecksums) ?? Promise.resolve();
+    this.#chain(at, end, Promise.allSettled([this.#writeStaged(at, end), digesting]), true);
+  }
+
+  /** An event too big for the ring: written (and digested) from its own memory once everything before it is. */
+  async #writeUnstaged(event: Uint8Array, closedAs: Uint8Array): Promise<void> {
+    await this.#drainWrites();
+    const at = this.#issued;
+    const end = at + event.length;
+    this.#issued = end;
+    this.#writesInFlight++;
+    const digesting = this.#digest.add([closedAs], this.checkChecksums) ?? Promise.resolve();
+    this.#pendingBytes -= event.length;
+    this.#chain(at, end, Promise.allSettled([writeFully(this.#handle, [event], at), digesting]), false);
+    await this.#drainWrites();
+    this.#onReleased?.(event);
+  }
+
+  /** Completes writes in order: moves `writtenPosition`, or records the first failure. */
+  #chain(at: number, end: number, done: Promise<[PromiseSettledResult<void>, PromiseSettledResult<void>]>, staged: boolean): void {
     this.#writeChain = this.#writeChain.then(async () => {
       const [written, digested] = await done;
       this.#writesInFlight--;
@@ -363,13 +378,18 @@ export class OpenBinlogFile {
       else if (written.status === 'rejected') this.#syncError ??= ioError(`could not write ${this.path}`, written.reason);
       else if (this.#syncError === undefined) {
         this.#written = end;
-        if (last !== undefined) this.#onWritten?.(last);
         if (this.#keepSyncing) this.#startSync();
       }
       const waiters = this.#writeWaiters;
       this.#writeWaiters = [];
       for (const w of waiters) w();
     });
+  }
+
+  /** Every write started has completed (or failed: thrown). */
+  async #drainWrites(): Promise<void> {
+    await this.#writeChain;
+    this.#throwSyncError();
   }
 
   /**
@@ -380,7 +400,7 @@ export class OpenBinlogFile {
    * every later write through the page cache.
    */
   async #writeStaged(at: number, end: number): Promise<void> {
-    const ring = this.#staging!;
+    const ring = this.#ring;
     const a = alignUp(at);
     const b = alignDown(end);
     const direct = this.#directHandle;
@@ -480,8 +500,8 @@ export class OpenBinlogFile {
     this.#closed = true;
     await this.#writeChain;
     await this.#syncing?.catch(() => undefined);
-    this.#pending.take();
-    this.#hashRuns.take();
+    this.#pending = [];
+    this.#pendingClosedAs = undefined;
     this.#digest.forget();
     this.#pendingBytes = 0;
     await this.#directHandle?.close().catch(() => undefined);
@@ -489,9 +509,16 @@ export class OpenBinlogFile {
   }
 }
 
-/** The file opened for O_DIRECT writes, when `staging` asks for them and the filesystem allows them. */
+/** The ring a file writes from: the one given, the digest worker's (which its threads read), or its own. */
+function ringOf(options: OpenBinlogFileOptions): StagingRing {
+  const theirs = options.digestWorker?.staging;
+  if (options.staging !== undefined && theirs !== undefined && options.staging !== theirs) throw new Error("a file's staging ring must be its digest worker's");
+  return options.staging ?? theirs ?? new StagingRing(OWN_RING_BYTES);
+}
+
+/** The file opened for O_DIRECT writes, when asked for (`directIo`, or a staging ring given) and the filesystem allows them. */
 async function openDirect(path: string, options: OpenBinlogFileOptions): Promise<FileHandle | undefined> {
-  if (options.staging === undefined || fsConstants.O_DIRECT === undefined) return undefined;
+  if (!(options.directIo ?? options.staging !== undefined) || fsConstants.O_DIRECT === undefined) return undefined;
   try {
     return await open(path, fsConstants.O_WRONLY | fsConstants.O_DIRECT);
   } catch {
