@@ -3,12 +3,15 @@
  * backup needs (those before the oldest retained backup's coordinates), never one a retained
  * backup needs to roll forward. Afterwards `pitr verify` passes, `pitr list` says what expired,
  * the archiver continues where it was, and a restore plan from the oldest retained backup to the
- * latest point still has every file it reads.
+ * latest point still has every file it reads. And `pitr expire` while `archive --follow` runs
+ * under writes: both change the timeline's manifest (under its lock), neither undoes the other.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { archiveBinlogs } from '@pitr/binlog-archiver';
 import { startServer, type TestServer } from '../tools/src/index.js';
 import { runPitr } from '../tools/src/run-pitr.js';
 
@@ -82,4 +85,77 @@ describe('pitr expire prunes the archive', () => {
     expect(plan.code).toBe(0);
     expect((await pitr('verify', '--repo', repo)).code).toBe(0);
   }, 90_000);
+
+  it('expires while archive --follow runs under writes: the archive stays complete after the cut', async () => {
+    const source = await startServer({ maxBinlogSize: 64 * 1024 });
+    servers.push(source);
+    const repo = join(dir, 'repo-follow');
+    await source.query('CREATE DATABASE c; CREATE TABLE c.t (id INT PRIMARY KEY, v VARCHAR(200))');
+    let id = 0;
+    const write = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) await source.query(`INSERT INTO c.t VALUES (${++id}, REPEAT('v', ${50 + (id % 150)}))`);
+    };
+    await write(50);
+    await source.flushLogs();
+    expect((await pitr('backup', '--source', source.url, '--repo', repo, '--databases', 'c')).code).toBe(0);
+    await write(50);
+    await source.flushLogs();
+    await write(50);
+    await source.flushLogs();
+    expect((await pitr('backup', '--source', source.url, '--repo', repo, '--databases', 'c')).code).toBe(0);
+
+    const controller = new AbortController();
+    const warnings: string[] = [];
+    const following = archiveBinlogs({ source: source.url, repo, follow: true, signal: controller.signal, manifestIntervalMs: 50, onWarning: (m) => warnings.push(m) });
+    following.catch(() => undefined);
+    // a writer that rotates often: the archiver closes files (manifest changes) all along
+    let stop = false;
+    const writer = (async () => {
+      while (!stop) {
+        await write(20);
+        await source.flushLogs();
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 1500));
+    const expired = await pitr('expire', '--repo', repo, '--keep', '1', '--json');
+    await new Promise((r) => setTimeout(r, 1500));
+    stop = true;
+    await writer;
+    await write(5);
+    // caught up with the last write, then stopped
+    const last = (await source.binlogFiles()).length;
+    for (let i = 0; i < 200; i++) {
+      const names = readdirSync(join(repo, 'binlogs')).filter((n) => /^\d{4}-/.test(n));
+      const m = JSON.parse(readFileSync(join(repo, 'binlogs', names[0]!, 'manifest.json'), 'utf8')) as { files: { name: string; endPos: number }[] };
+      const lastEntry = m.files[m.files.length - 1];
+      const serverFiles = await source.binlogFiles();
+      const lastServer = serverFiles[serverFiles.length - 1]!;
+      if (serverFiles.length === last && lastEntry?.name === basename(lastServer) && lastEntry.endPos === (await readFile(lastServer)).length) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    controller.abort();
+    const result = await following;
+
+    expect(expired.code).toBe(0);
+    const prune = (JSON.parse(expired.stdout) as { archivePrune: { files: { name: string }[]; keptFrom: { file: string }[] } }).archivePrune;
+    expect(prune.files.length).toBeGreaterThan(0);
+    const keptFrom = prune.keptFrom[0]!.file;
+    // from the retained backup's file on, every server binlog is archived byte for byte; nothing before it
+    const timelineDir = result.timelineDir;
+    const manifest = JSON.parse(readFileSync(join(timelineDir, 'manifest.json'), 'utf8')) as { files: { name: string; storedAs: string }[]; expired: { before: string } };
+    expect(manifest.expired.before).toBe(keptFrom);
+    const wanted = (await source.binlogFiles()).filter((f) => basename(f) >= keptFrom);
+    expect(manifest.files.map((f) => f.name)).toEqual(wanted.map((f) => basename(f)));
+    for (const path of wanted) {
+      const entry = manifest.files.find((f) => f.name === basename(path))!;
+      const stored = await readFile(join(timelineDir, entry.storedAs));
+      const mine = entry.storedAs.endsWith('.gz') ? (await import('node:zlib')).gunzipSync(stored) : stored;
+      expect({ name: entry.name, equal: mine.equals(await readFile(path)) }).toEqual({ name: entry.name, equal: true });
+    }
+    for (const f of prune.files) expect(readdirSync(timelineDir)).not.toContain(`${f.name}.gz`);
+    // no lock or temp file left behind; the archive verifies
+    expect(readdirSync(timelineDir).filter((n) => n.includes('lock') || n.startsWith('.pitr-tmp-'))).toEqual([]);
+    expect(warnings).toEqual([]);
+    expect((await pitr('verify', '--repo', repo)).code).toBe(0);
+  }, 120_000);
 });
