@@ -2,7 +2,8 @@
  * Server id clash: the source keeps one dump per replica server id. When another replica connects
  * with the archiver's id, the source ends the archiver's dump (MariaDB ER_SLAVE_SAME_ID); the
  * archiver must fail at once with a clear error and a hint (--server-id), not reconnect (which
- * would end the other replica's dump in turn, forever). The status file says so.
+ * would end the other replica's dump in turn, forever). The status file says so. A real replica
+ * that already uses the id (listed by SHOW SLAVE HOSTS) is refused before anything is written.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -67,6 +68,35 @@ describe('server id clash', () => {
     } finally {
       stream.close();
       await other.close();
+    }
+  }, 60_000);
+
+  it('refuses up front an id a registered replica already uses (SHOW SLAVE HOSTS), writing nothing', async () => {
+    const replica = await startServer({ serverId: 4242, extra: ['--report-host=pitr-test-replica'] });
+    try {
+      await replica.query(
+        `CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=${server.port}, MASTER_USER='${server.user}', MASTER_PASSWORD='${server.password}', MASTER_USE_GTID=no; START SLAVE`,
+      );
+      let listed = false;
+      for (let i = 0; i < 200 && !listed; i++) {
+        const rows = await server.query<{ Server_id: number | string }[]>('SHOW SLAVE HOSTS');
+        listed = rows.some((r) => Number(r.Server_id) === 4242);
+        if (!listed) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(listed).toBe(true);
+      const repo = join(base, 'repo-refused');
+      const e = await archiveBinlogs({ source: server.url, repo, serverId: 4242 }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(ServerIdClashError);
+      expect((e as PitrError).message).toMatch(/a replica of mysql:\/\/pitr:\*\*\*@127\.0\.0\.1:\d+\/ already uses server id 4242 \(SHOW SLAVE HOSTS: pitr-test-replica:\d+\)/);
+      expect((e as PitrError).hints.join('\n')).toMatch(/--server-id N/);
+      // checked before the repository is touched
+      await expect(readFile(join(repo, 'binlogs', 'status.json'), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+      // the replica's own replication goes on (the archiver never started a dump with its id)
+      const [status] = await replica.query<{ Slave_IO_Running: string }[]>('SHOW SLAVE STATUS');
+      expect(status?.Slave_IO_Running).toBe('Yes');
+    } finally {
+      await replica.query('STOP SLAVE').catch(() => undefined);
+      await replica.stop();
     }
   }, 60_000);
 });
