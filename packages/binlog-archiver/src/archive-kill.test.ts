@@ -53,9 +53,11 @@ describe('archiveBinlogs kill test', () => {
       const child = spawn(process.execPath, ['--import', 'tsx', CHILD, server.url, repo], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      await new Promise((r) => child.stdout.once('data', r));
-      await new Promise((r) => setTimeout(r, 200 + Math.random() * 800));
       const exited = new Promise((r) => child.on('exit', r));
+      // running (it printed), or failed to start: then stop here with its exit code, not at the test's timeout
+      const started = await Promise.race([new Promise((r) => child.stdout.once('data', () => r(true))), exited.then(() => false)]);
+      if (!started) throw new Error(`archive child ${i + 1} exited before it started archiving (exit code ${child.exitCode}); its stderr is above`);
+      await new Promise((r) => setTimeout(r, 200 + Math.random() * 800));
       child.kill('SIGKILL');
       await exited;
       warnings.push(...out.split('\n').filter((l) => l.startsWith('WARN ')));

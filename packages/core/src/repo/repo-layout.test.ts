@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PitrError } from '../errors/pitr-error.js';
+import { ATOMIC_TEMP_PREFIX } from './atomic-file.js';
 import { initRepo, openRepo, REPO_FORMAT_VERSION, repoLayout } from './repo-layout.js';
 
 let base: string;
@@ -70,6 +71,13 @@ describe('initRepo / openRepo', () => {
     expect(err.code).toBe('USAGE');
     expect(err.message).toContain('is not empty and is not a pitr repository');
     expect(await readdir(base)).toEqual(['notes.txt']);
+  });
+
+  it('creates the repository where a killed first run left only the marker\'s temp file', async () => {
+    // SIGKILLed between writing the marker's temp file and renaming it (the archiver kill test hit this)
+    await writeFile(join(base, `${ATOMIC_TEMP_PREFIX}pitr-repo.json-123`), '{"format":');
+    const repo = await initRepo(base);
+    expect((await openRepo(base)).layout.root).toBe(repo.layout.root);
   });
 
   it('explains how to create a repository when there is none', async () => {

@@ -2,7 +2,7 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ERROR_CODES, PitrError } from '../errors/pitr-error.js';
-import { errnoCode, readJsonFile, readJsonFileIfExists, writeJsonAtomic } from './atomic-file.js';
+import { errnoCode, isAtomicTempName, readJsonFile, readJsonFileIfExists, writeJsonAtomic } from './atomic-file.js';
 import type { JsonValidator } from './atomic-file.js';
 
 /**
@@ -130,14 +130,16 @@ export async function initRepo(dir: string): Promise<PitrRepo> {
   }
   const existing = await readJsonFileIfExists(layout.markerFile, validateRepoMarker);
   if (existing !== undefined) return openRepo(dir);
-  const entries = await readdir(layout.root);
+  // A writer killed while writing the marker leaves only its temp file: that is still an empty directory.
+  const entries = (await readdir(layout.root)).filter((name) => !isAtomicTempName(name));
   if (entries.length > 0) {
     throw new PitrError(ERROR_CODES.USAGE, `${layout.root} is not empty and is not a pitr repository`, {
       hints: ['give --repo an empty or new directory', `a repository has a ${REPO_MARKER_FILE} file at its top`],
     });
   }
   // Marker first: a crash after it leaves a repository missing some subdirectories, which
-  // openRepo re-creates; a crash before it leaves an empty directory that initRepo accepts again.
+  // openRepo re-creates; a crash before it leaves an empty directory (perhaps with the marker's
+  // temp file, which `pitr verify` reports) that initRepo accepts again.
   const marker: RepoMarker = {
     format: REPO_FORMAT,
     formatVersion: REPO_FORMAT_VERSION,
