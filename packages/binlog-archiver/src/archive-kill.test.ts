@@ -1,7 +1,8 @@
 /**
  * Kill test: `archiveBinlogs({ follow: true })` in a child process is SIGKILLed at random moments
  * (while receiving, fsyncing, compressing a closed file or writing the manifest) a dozen times
- * during a write workload with frequent FLUSH BINARY LOGS, and restarted each time. In the end
+ * during a write workload with frequent FLUSH BINARY LOGS and some big rows (pieces written with
+ * O_DIRECT, see open-binlog-file.ts), and restarted each time. In the end
  * the archive is byte-identical to the server's binlogs: nothing lost, duplicated or torn, and
  * every closed file has its manifest entry.
  */
@@ -41,7 +42,9 @@ describe('archiveBinlogs kill test', () => {
       try {
         while (!stop) {
           n++;
-          await c.query(`BEGIN; INSERT INTO k.t VALUES (${n}, REPEAT('x', ${(n * 131) % 5000})); UPDATE k.t SET v = 'y' WHERE id = ${Math.max(1, n - 2)}; COMMIT`);
+          // every 40th row is big (one ~300 KB event): writes with an O_DIRECT middle happen, not only small ones
+          const size = n % 40 === 0 ? 300_000 + n : (n * 131) % 5000;
+          await c.query(`BEGIN; INSERT INTO k.t VALUES (${n}, REPEAT('x', ${size})); UPDATE k.t SET v = 'y' WHERE id = ${Math.max(1, n - 2)}; COMMIT`);
           if (n % 120 === 0) await c.query('FLUSH BINARY LOGS');
         }
       } finally {
