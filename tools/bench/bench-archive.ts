@@ -23,7 +23,9 @@
  * and also computes every file's SHA-256 and checks every event's CRC32. So the figure
  * "mariadb-binlog + sync" (its run, then `sync -f` on its output) is the like-for-like one for a
  * durable archive; and --work-dir /dev/shm (tmpfs: fsync costs nothing) compares the pipelines
- * without the disk.
+ * without the disk. Each run's CPU (user + sys, from /usr/bin/time) is printed: mariadb-binlog
+ * writes event by event through the page cache, and its kernel time swings with it (1.3–5.1 s of
+ * sys per GB on the 2-vCPU VM); ours writes with O_DIRECT (see staging-ring.ts).
  *
  * Follow: archiveBinlogs({ follow: true }) in this process; a writer child commits small
  * transactions at --rate per second. Every 100 ms the server's end (SHOW MASTER STATUS) is sampled;
@@ -65,17 +67,19 @@ const USAGE = `usage: bench-archive.ts [--size-mb N] [--follow-seconds N] [--rat
 interface Timed {
   readonly seconds: number;
   readonly maxRssMb: number | null;
+  /** CPU seconds in user space and in the kernel (mariadb-binlog's kernel time swings with the page cache). */
+  readonly cpu: { readonly user: number; readonly sys: number } | null;
   readonly stdout: string;
 }
 
-/** Runs a command under /usr/bin/time (wall seconds, peak RSS). */
+/** Runs a command under /usr/bin/time (wall seconds, peak RSS, CPU). */
 async function timed(cmd: string, args: readonly string[]): Promise<Timed> {
   const useTime = await stat(GNU_TIME).then(
     () => true,
     () => false,
   );
   const started = process.hrtime.bigint();
-  const child = spawn(useTime ? GNU_TIME : cmd, useTime ? ['-f', '%e %M', cmd, ...args] : [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(useTime ? GNU_TIME : cmd, useTime ? ['-f', '%e %M %U %S', cmd, ...args] : [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -83,8 +87,8 @@ async function timed(cmd: string, args: readonly string[]): Promise<Timed> {
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.slice(-2000)}`);
-  const m = /(\d+(?:\.\d+)?) (\d+)\s*$/.exec(err);
-  return { seconds, maxRssMb: m === null ? null : Number(m[2]) / 1024, stdout: out };
+  const m = /(\d+(?:\.\d+)?) (\d+) (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)\s*$/.exec(err);
+  return { seconds, maxRssMb: m === null ? null : Number(m[2]) / 1024, cpu: m === null ? null : { user: Number(m[3]), sys: Number(m[4]) }, stdout: out };
 }
 
 function mb(bytes: number): number {
@@ -226,14 +230,15 @@ async function main(): Promise<void> {
     // --- catch-up: --reps rounds, each: mariadb-binlog (then sync), ours --compress none
     const catchUp: Record<string, unknown> = {};
     const first = (await server.query<{ Log_name: string }[]>('SHOW BINARY LOGS'))[0]!.Log_name;
-    const theirs: { seconds: number; syncSeconds: number; maxRssMb: number | null }[] = [];
-    const ours: { seconds: number; archiveSeconds: number; maxRssMb: number | null; bytes: number }[] = [];
+    const theirs: { seconds: number; syncSeconds: number; maxRssMb: number | null; cpu: Timed['cpu'] }[] = [];
+    const ours: { seconds: number; archiveSeconds: number; maxRssMb: number | null; bytes: number; cpu: Timed['cpu'] }[] = [];
+    const cpuText = (c: Timed['cpu']): string => (c === null ? '' : `, cpu ${c.user} s user + ${c.sys} s sys`);
     const oursRun = async (compression: string, repo: string): Promise<(typeof ours)[number]> => {
       await rm(repo, { recursive: true, force: true });
       await execFileAsync('sync');
       const t = await timed(process.execPath, [PITR_BIN, 'archive', '--source', server.url, '--repo', repo, '--compress', compression, '--json']);
       const doc = JSON.parse(t.stdout) as { bytesReceived: number; durationMs: number };
-      return { seconds: t.seconds, archiveSeconds: doc.durationMs / 1000, maxRssMb: t.maxRssMb, bytes: doc.bytesReceived };
+      return { seconds: t.seconds, archiveSeconds: doc.durationMs / 1000, maxRssMb: t.maxRssMb, bytes: doc.bytesReceived, cpu: t.cpu };
     };
     // round 0 is a warm-up, not counted: the first run of either tool after the generation was
     // often its slowest (3.9–4.2 s against 2.3–3.0 s), whichever ran first
@@ -258,13 +263,17 @@ async function main(): Promise<void> {
         const s0 = process.hrtime.bigint();
         await execFileAsync('sync', ['-f', out]);
         const syncSeconds = Number(process.hrtime.bigint() - s0) / 1e9;
-        if (counted) theirs.push({ seconds: t.seconds, syncSeconds, maxRssMb: t.maxRssMb });
-        process.stderr.write(`  ${counted ? '' : '(warm-up) '}mariadb-binlog --raw: ${round(t.seconds)} s (${round(mb(total) / t.seconds)} MB/s), then sync ${round(syncSeconds)} s; peak RSS ${t.maxRssMb?.toFixed(0)} MB\n`);
+        if (counted) theirs.push({ seconds: t.seconds, syncSeconds, maxRssMb: t.maxRssMb, cpu: t.cpu });
+        process.stderr.write(
+          `  ${counted ? '' : '(warm-up) '}mariadb-binlog --raw: ${round(t.seconds)} s (${round(mb(total) / t.seconds)} MB/s${cpuText(t.cpu)}), then sync ${round(syncSeconds)} s; peak RSS ${t.maxRssMb?.toFixed(0)} MB\n`,
+        );
         await rm(out, { recursive: true, force: true });
       }
       const o = await oursRun('none', join(work, 'repo-none'));
       if (counted) ours.push(o);
-      process.stderr.write(`  ${counted ? '' : '(warm-up) '}pitr archive --compress none: ${round(o.seconds)} s (${round(o.archiveSeconds)} s inside), ${round(mb(o.bytes) / o.seconds)} MB/s, peak RSS ${o.maxRssMb?.toFixed(0)} MB\n`);
+      process.stderr.write(
+        `  ${counted ? '' : '(warm-up) '}pitr archive --compress none: ${round(o.seconds)} s (${round(o.archiveSeconds)} s inside), ${round(mb(o.bytes) / o.seconds)} MB/s${cpuText(o.cpu)}, peak RSS ${o.maxRssMb?.toFixed(0)} MB\n`,
+      );
     }
     const median = (xs: readonly number[]): number => {
       const s = [...xs].sort((a, b) => a - b);
@@ -277,6 +286,7 @@ async function main(): Promise<void> {
       archiveSeconds: round(median(ours.map((o) => o.archiveSeconds))),
       maxRssMb: round(Math.max(...ours.map((o) => o.maxRssMb ?? 0))),
       runs: ours.map((o) => round(o.seconds)),
+      cpuRuns: ours.map((o) => o.cpu),
     };
     const best = (xs: readonly number[]): number => Math.min(...xs);
     if (theirs.length > 0) {
@@ -291,6 +301,7 @@ async function main(): Promise<void> {
         maxRssMb: round(Math.max(...theirs.map((t) => t.maxRssMb ?? 0))),
         runs: theirs.map((t) => round(t.seconds)),
         syncRuns: theirs.map((t) => round(t.syncSeconds)),
+        cpuRuns: theirs.map((t) => t.cpu),
       };
       catchUp.ratioNoneVsMariadbBinlog = round(rawS / oursS);
       catchUp.ratioNoneVsMariadbBinlogPlusSync = round(durableS / oursS);
