@@ -47,8 +47,8 @@
  * archive holds exactly that (same positions and sizes as the server's file, other bytes after the
  * START_ENCRYPTION_EVENT), warns, and marks the manifest entry `decryptedFromSource`.
  *
- * Durability (fsync policy). Events are written per received batch (joined into writes of up to
- * 4 MiB while catching up), and an fdatasync runs in the background whenever written bytes are not
+ * Durability (fsync policy). Events are written per received batch (in pieces of ~2 MiB while
+ * catching up, their aligned middles with O_DIRECT: open-binlog-file.ts), and an fdatasync runs in the background whenever written bytes are not
  * yet synced and none runs: the disk flushes while the next events arrive, as fast as it can,
  * without stalling the receiving (waiting for each sync made catching up disk-bound twice over).
  * A position is reported as archived (status file, manifest) only once it is synced; the open
@@ -276,7 +276,6 @@ export async function archiveBinlogs(options: ArchiveBinlogsOptions): Promise<Ar
   let lock: RepoLock | undefined;
   let status: ArchiveStatusFile | undefined;
   let digestWorker: DigestWorker | undefined;
-  let io: RunIo = {};
   try {
     const checked = await checkSource(source, serverId, options.source, warn);
     let serverFiles = checked.serverFiles;
@@ -326,7 +325,7 @@ export async function archiveBinlogs(options: ArchiveBinlogsOptions): Promise<Ar
     // the memory received events are copied to, written from, and hashed from (shared with the digest threads)
     const staging = new StagingRing(STAGING_RING_BYTES, { shared: true });
     digestWorker = new DigestWorker(staging);
-    io = { digestWorker, staging, directIo: options.directIo !== false };
+    const io: RunIo = { digestWorker, staging, directIo: options.directIo !== false };
     let run = new ArchiveRun(repo, timeline.name, timeline.dir, timeline.manifest, compression, options, warn, totals, status, io);
     const gaps: ManifestGap[] = [];
     const newTimelines: { readonly name: string; readonly reason: string; readonly previous: string }[] = [];
@@ -1051,7 +1050,6 @@ class ArchiveRun {
     this.#totals.closed.push(entry);
     this.#options.onFileClosed?.(entry);
   }
-
 
   #count(cur: CurrentFile): void {
     const s = cur.scanner.stats;

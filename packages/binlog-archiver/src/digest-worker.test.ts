@@ -33,7 +33,7 @@ describe('DigestWorker', () => {
       fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 1, max: 300_000 })), { minLength: 1, maxLength: 30 }), async (runs) => {
         const file = worker.newFile();
         const expected = createHash('sha256');
-        // one backing buffer, runs at odd offsets in it: the ring copies keep their alignment
+        // one backing buffer, runs at odd offsets in it: each goes to the threads as just its own bytes
         const backing = Buffer.alloc(runs.reduce((n, [pad, len]) => n + pad + len, 0));
         let at = 0;
         const views = runs.map(([pad, len], i) => {
@@ -51,9 +51,9 @@ describe('DigestWorker', () => {
     );
   });
 
-  it('takes jobs bigger than its ring and runs too big for it', async () => {
+  it('takes big jobs of bytes of their own (bigger than its staging ring), hashed in call order', async () => {
     const file = worker.newFile();
-    const big = Buffer.alloc(9 << 20, 3); // > half the 16 MiB ring: sent as a copy
+    const big = Buffer.alloc(9 << 20, 3); // > the 8 MiB staging ring
     const many = Array.from({ length: 40 }, (_, i) => Buffer.alloc(1 << 20, i)); // 40 MiB in one job
     const expected = createHash('sha256').update(big);
     for (const m of many) expected.update(m);

@@ -133,7 +133,7 @@ class Lane {
   #nextId = 1;
   dead: Error | undefined;
 
-  constructor(staging: SharedArrayBuffer, onDeath: () => void) {
+  constructor(staging: SharedArrayBuffer) {
     this.#worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { staging },
@@ -154,7 +154,6 @@ class Lane {
       this.dead ??= e;
       for (const p of this.#pending.values()) p.reject(this.dead);
       this.#pending.clear();
-      onDeath();
     };
     this.#worker.on('error', die);
     this.#worker.on('exit', (code) => die(new Error(`the digest worker stopped (exit code ${code})`)));
@@ -203,8 +202,8 @@ export class DigestWorker {
     if (!(staging.bytes.buffer instanceof SharedArrayBuffer)) throw new Error('the digest threads need a shared staging ring');
     this.staging = staging;
     const memory = staging.bytes.buffer;
-    this.#hasher = new Lane(memory, () => undefined);
-    this.#checker = new Lane(memory, () => undefined);
+    this.#hasher = new Lane(memory);
+    this.#checker = new Lane(memory);
   }
 
   /** A key for a new file's hash. */

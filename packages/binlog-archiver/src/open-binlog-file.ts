@@ -24,8 +24,6 @@ import { DigestMismatchError, type DigestPart, type DigestWorker } from './diges
 import { BINLOG_FILE_MAGIC } from './replication-protocol.js';
 import { StagingRing, alignDown, alignUp } from './staging-ring.js';
 
-/** Pending bytes above which append() callers should flush (the writer flushes per batch anyway). */
-export const FLUSH_BYTES = 4 << 20;
 /** Writes (with their digest jobs) that may run while the caller goes on. */
 const MAX_WRITES_IN_FLIGHT = 2;
 /** A flush is written in pieces of whole events of about this much (at most a quarter of the ring). */
@@ -324,8 +322,7 @@ export class OpenBinlogFile {
         parts.push({ at: runStart, length: pos - runStart });
         runStart = pos;
       }
-      if (o + ev.length <= size) ring.bytes.set(ev, o);
-      else ring.put(pos, [ev]);
+      ring.put(pos, ev);
       const own = closedAs?.index === k ? closedAs.bytes : o + ev.length > size ? ev : undefined;
       if (own !== undefined) {
         if (pos > runStart) parts.push({ at: runStart, length: pos - runStart });

@@ -49,16 +49,17 @@ export class StagingRing {
     return this.bytes.length;
   }
 
-  /** Copies `runs` (consecutive in the file) to their place, the first at file offset `at`. */
-  put(at: number, runs: readonly Uint8Array[]): void {
+  /** Copies `bytes` (at most `size` of them) to their place, the first at file offset `at`. */
+  put(at: number, bytes: Uint8Array): void {
     const size = this.bytes.length;
-    let o = at % size;
-    for (const run of runs) {
-      const first = Math.min(run.length, size - o);
-      this.bytes.set(first === run.length ? run : run.subarray(0, first), o);
-      if (first < run.length) this.bytes.set(run.subarray(first), 0);
-      o = (o + run.length) % size;
+    const o = at % size;
+    if (o + bytes.length <= size) {
+      this.bytes.set(bytes, o);
+      return;
     }
+    // wraps around the ring's end
+    this.bytes.set(bytes.subarray(0, size - o), o);
+    this.bytes.set(bytes.subarray(size - o), 0);
   }
 
   /** The memory of file range [from, to) (at most `size` bytes): one view, or two where it wraps. */

@@ -239,8 +239,9 @@ export async function updateManifest(
 /**
  * Creates `lockPath` holding `pid host` (EEXIST if it exists), appearing with its content at once:
  * written to a temp file and hard-linked into place. (Created empty and then written, a writer
- * killed in between left a lock naming no holder, which others waited 30 s for; the kill test hit
- * it.) A filesystem without hard links gets the plain O_EXCL file.
+ * killed in between left a lock naming no holder: the next writer waited out its 20 s and failed,
+ * since such a lock counts as stale only after 30 s; the kill test hit it.) A filesystem without
+ * hard links gets the plain O_EXCL file.
  */
 async function createLockFile(lockPath: string): Promise<void> {
   const holder = `${process.pid} ${hostname()}\n`;
