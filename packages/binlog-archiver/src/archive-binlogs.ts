@@ -47,8 +47,8 @@
  * archive holds exactly that (same positions and sizes as the server's file, other bytes after the
  * START_ENCRYPTION_EVENT), warns, and marks the manifest entry `decryptedFromSource`.
  *
- * Durability (fsync policy). Events are written per received batch (in pieces of ~2 MiB while
- * catching up, their aligned middles with O_DIRECT: open-binlog-file.ts), and an fdatasync runs in the background whenever written bytes are not
+ * Durability (fsync policy). Events are written per received batch (in pieces of ~8 MiB while
+ * catching up, whole pages with O_DIRECT: open-binlog-file.ts), and an fdatasync runs in the background whenever written bytes are not
  * yet synced and none runs: the disk flushes while the next events arrive, as fast as it can,
  * without stalling the receiving (waiting for each sync made catching up disk-bound twice over).
  * A position is reported as archived (status file, manifest) only once it is synced; the open
@@ -114,8 +114,8 @@ const LOG_EVENT_ARTIFICIAL_F = 0x20;
 const EVENT_HEADER_LENGTH = 19;
 /** While catching up, received events are written once this much is pending (or when the queue is empty). */
 const FLUSH_BYTES = 1 << 20;
-/** The staging ring: room for the pieces in flight (up to 3 of 2 MiB) and what is being copied. */
-const STAGING_RING_BYTES = 8 << 20;
+/** The staging ring: room for the pieces in flight (up to 3 of 8 MiB) and the one being copied. */
+const STAGING_RING_BYTES = 32 << 20;
 
 export interface ArchiveBinlogsOptions {
   /** mysql://user[:password]@host[:port]/ or mysql://user@localhost/?socket=PATH */

@@ -5,7 +5,7 @@
  * explicit offsets, so a short write or a retry never duplicates bytes.
  *
  * A flush copies each event once, into the staging ring at its file offset; from there the piece
- * is written (its aligned middle with O_DIRECT where the filesystem takes it), hashed and checked
+ * is written (whole pages with O_DIRECT where the filesystem takes it), hashed and checked
  * (the digest threads read the ring: digest-worker.ts), and the appended views are handed back at
  * once (`onReleased`: the dump stream reuses their memory). An event too big for the ring is
  * written from its own memory instead.
@@ -24,13 +24,17 @@ import { DigestMismatchError, type DigestPart, type DigestWorker } from './diges
 import { BINLOG_FILE_MAGIC } from './replication-protocol.js';
 import { StagingRing, alignDown, alignUp } from './staging-ring.js';
 
-/** Writes (with their digest jobs) that may run while the caller goes on. */
+/** Pieces (their digest jobs and writes) that may run while the caller goes on. */
 const MAX_WRITES_IN_FLIGHT = 2;
-/** A flush is written in pieces of whole events of about this much (at most a quarter of the ring). */
-const PIECE_BYTES = 2 << 20;
+/**
+ * A flush is staged in pieces of whole events of about this much (at most a quarter of the ring).
+ * Measured catching up on 1 GB (2 vCPUs, ext4): 8 MiB pieces from a 32 MiB ring took 2.0 s
+ * median against 2.4 s with 2 MiB pieces from an 8 MiB one.
+ */
+const PIECE_BYTES = 8 << 20;
 /** The ring of a file given none (no direct writes, no digest threads). */
 const OWN_RING_BYTES = 1 << 20;
-/** Below this much aligned middle a piece is written through the page cache (the small writes of --follow). */
+/** Direct writes start once this many whole pages are staged and unwritten; less waits, or goes through the page cache when synced. */
 const DIRECT_MIN_BYTES = 64 << 10;
 
 export interface OpenBinlogFileOptions {
@@ -53,7 +57,7 @@ export interface OpenBinlogFileOptions {
    */
   readonly staging?: StagingRing;
   /**
-   * Write the aligned middle of each piece with O_DIRECT, the unaligned ends through the page cache
+   * Write whole pages with O_DIRECT, the partial last page through the page cache when syncing
    * (default: when a staging ring is given). Where the filesystem refuses O_DIRECT the file is
    * written through the page cache.
    */
@@ -117,8 +121,16 @@ export class OpenBinlogFile {
   #useDirect: boolean;
   /** Where pieces are copied, each byte at its file offset mod the ring's size. */
   readonly #ring: StagingRing;
-  /** Start offsets of the pieces in flight (written or digested from the ring: their bytes must stay). */
+  /** Lowest ring offset each piece in flight reads (written or digested from the ring: those bytes must stay). */
   readonly #stagedStarts: number[] = [];
+  /**
+   * Writes were started for file range [0, #diskEnd). After a direct write it is a page boundary
+   * and the bytes after it (the partial last page, staged) wait for the next direct write, which
+   * starts at that page, or for a tail write through the page cache when the file syncs.
+   */
+  #diskEnd: number;
+  /** Ends of staged pieces (event boundaries) not yet covered by a started write, in order. */
+  #pieceEnds: number[] = [];
   readonly #onReleased: ((last: Uint8Array) => void) | undefined;
   readonly #onSynced: ((file: OpenBinlogFile) => void) | undefined;
   /** syncInBackground() was called: a finished background sync starts the next while bytes are unsynced. */
@@ -166,6 +178,7 @@ export class OpenBinlogFile {
     this.#end = size;
     this.#written = size;
     this.#issued = size;
+    this.#diskEnd = size;
     this.#synced = size;
   }
 
@@ -186,7 +199,9 @@ export class OpenBinlogFile {
       await handle.close().catch(() => undefined);
       throw ioError(`could not write ${path}`, e);
     }
-    return new OpenBinlogFile(dir, name, handle, await openDirect(path, options), BINLOG_FILE_MAGIC.length, options);
+    const file = new OpenBinlogFile(dir, name, handle, await openDirect(path, options), BINLOG_FILE_MAGIC.length, options);
+    file.#ring.put(0, BINLOG_FILE_MAGIC);
+    return file;
   }
 
   /**
@@ -207,7 +222,9 @@ export class OpenBinlogFile {
       if (current !== keep) await handle.truncate(keep);
       if (rewriteMagic) await writeFully(handle, [BINLOG_FILE_MAGIC], 0);
       await handle.sync();
-      return new OpenBinlogFile(dir, name, handle, await openDirect(path, options), rewriteMagic ? BINLOG_FILE_MAGIC.length : keep, options);
+      const file = new OpenBinlogFile(dir, name, handle, await openDirect(path, options), rewriteMagic ? BINLOG_FILE_MAGIC.length : keep, options);
+      await file.#loadPartialPage();
+      return file;
     } catch (e) {
       await handle.close().catch(() => undefined);
       throw ioError(`could not prepare ${path}`, e);
@@ -223,7 +240,7 @@ export class OpenBinlogFile {
     return this.#synced;
   }
 
-  /** The aligned middle of big writes goes out with O_DIRECT (a staging ring was given and the filesystem takes them). */
+  /** Whole pages go out with O_DIRECT (a staging ring was given and the filesystem takes them). */
   get directWrites(): boolean {
     return this.#useDirect;
   }
@@ -290,12 +307,12 @@ export class OpenBinlogFile {
       let bytes = first.length;
       while (j < events.length && events[j]!.length <= ring.size / 4 && bytes + events[j]!.length <= pieceLimit) bytes += events[j++]!.length;
       // the ring holds the pieces in flight: wait until this one fits beside them
-      while (this.#stagedStarts.length > 0 && this.#issued + bytes - this.#stagedStarts[0]! > ring.size) await this.#writeCompleted();
+      while (this.#stagedStarts.length > 0 && this.#issued + bytes - this.#liveFrom() > ring.size) await this.#writeCompleted();
       while (this.#writesInFlight > MAX_WRITES_IN_FLIGHT) await this.#writeCompleted();
       this.#throwSyncError();
       const parts = this.#stage(events, i, j, closedAs);
       this.#pendingBytes -= bytes;
-      this.#startWrite(bytes, parts);
+      await this.#startPiece(bytes, parts);
       // copied (and what the digest threads get apart from the ring, too): the caller may reuse the events' memory
       this.#onReleased?.(events[j - 1]!);
       i = j;
@@ -339,44 +356,122 @@ export class OpenBinlogFile {
     return new Promise<void>((resolve) => this.#writeWaiters.push(resolve));
   }
 
-  /** Starts writing the next `bytes` (staged in the ring) and digesting `parts`. */
-  #startWrite(bytes: number, parts: readonly DigestPart[]): void {
+  /** The lowest file offset whose staged bytes are still needed (by a piece in flight, or not yet written). */
+  #liveFrom(): number {
+    const unwritten = alignDown(this.#diskEnd);
+    const oldest = this.#stagedStarts[0];
+    return oldest === undefined ? unwritten : Math.min(oldest, unwritten);
+  }
+
+  /**
+   * Starts digesting the next `bytes` (staged in the ring) and writing what is staged: with direct
+   * writes, every whole page not yet written once there are DIRECT_MIN_BYTES of them (the partial
+   * last page waits: the next direct write starts at it, so no page is written twice and nothing
+   * goes through the page cache while catching up); otherwise through the page cache at once.
+   */
+  async #startPiece(bytes: number, parts: readonly DigestPart[]): Promise<void> {
+    // A direct write would start at a page last written through the page cache: that write must be
+    // done first (and another may start meanwhile: a background sync's tail write).
+    while (
+      this.#useDirect &&
+      this.#diskEnd !== alignDown(this.#diskEnd) &&
+      this.#writesInFlight > 0 &&
+      alignDown(this.#issued + bytes) - alignDown(this.#diskEnd) >= DIRECT_MIN_BYTES
+    ) {
+      await this.#drainWrites();
+    }
     const at = this.#issued;
     const end = at + bytes;
     this.#issued = end;
-    this.#writesInFlight++;
-    this.#stagedStarts.push(at);
+    this.#pieceEnds.push(end);
     // hashed (and checked) beside the write; the ring's bytes stay until both are done
     const digesting = this.#digest.add(parts, this.checkChecksums) ?? Promise.resolve();
-    this.#chain(at, end, Promise.allSettled([this.#writeStaged(at, end), digesting]), true);
+    let writing: Promise<void> | undefined;
+    let from = at;
+    let exactEnd: number | undefined;
+    if (this.#useDirect && this.#directHandle !== undefined) {
+      const a = alignDown(this.#diskEnd);
+      const b = alignDown(end);
+      if (b - a >= DIRECT_MIN_BYTES) {
+        from = a;
+        exactEnd = this.#coverTo(b);
+        writing = this.#writeDirect(a, b);
+      }
+    } else {
+      from = this.#diskEnd;
+      exactEnd = this.#coverTo(end);
+      writing = writeFully(this.#handle, this.#ring.views(from, end), from);
+    }
+    this.#chain(Math.min(from, at), exactEnd, bothDone(writing, digesting), at);
+  }
+
+  /**
+   * A write of [#diskEnd, to) is started: returns the last piece end it covers (the file is exact
+   * up to there once it and the writes before it are done).
+   */
+  #coverTo(to: number): number | undefined {
+    this.#diskEnd = to;
+    let exact: number | undefined;
+    while (this.#pieceEnds.length > 0 && this.#pieceEnds[0]! <= to) exact = this.#pieceEnds.shift();
+    return exact;
+  }
+
+  /**
+   * Writes the staged bytes no write has covered yet (the partial page after the last direct
+   * write, or pieces below DIRECT_MIN_BYTES) through the page cache, once no write runs: a
+   * buffered write of a page a direct write is writing could leave its stale copy to writeback.
+   */
+  #startTailWrite(): void {
+    if (this.#diskEnd >= this.#issued || this.#writesInFlight > 0) return;
+    const from = this.#diskEnd;
+    const end = this.#issued;
+    const exactEnd = this.#coverTo(end);
+    this.#chain(from, exactEnd, bothDone(writeFully(this.#handle, this.#ring.views(from, end), from), undefined), from);
+  }
+
+  /** Every staged byte is written: the file is exact up to `position` (minus what is pending). */
+  async #writeTail(): Promise<void> {
+    await this.#drainWrites();
+    this.#startTailWrite();
+    await this.#drainWrites();
   }
 
   /** An event too big for the ring: written (and digested) from its own memory once everything before it is. */
   async #writeUnstaged(event: Uint8Array, closedAs: Uint8Array): Promise<void> {
-    await this.#drainWrites();
+    await this.#writeTail();
     const at = this.#issued;
     const end = at + event.length;
     this.#issued = end;
-    this.#writesInFlight++;
-    const digesting = this.#digest.add([closedAs], this.checkChecksums) ?? Promise.resolve();
     this.#pendingBytes -= event.length;
-    this.#chain(at, end, Promise.allSettled([writeFully(this.#handle, [event], at), digesting]), false);
+    const digesting = this.#digest.add([closedAs], this.checkChecksums) ?? Promise.resolve();
+    this.#diskEnd = end;
+    this.#chain(at, end, bothDone(writeFully(this.#handle, [event], at), digesting), at);
     await this.#drainWrites();
+    // its partial last page goes on the ring: the next direct write starts there
+    const page = alignDown(end);
+    if (page >= at) this.#ring.put(page, event.subarray(page - at));
     this.#onReleased?.(event);
   }
 
-  /** Completes writes in order: moves `writtenPosition`, or records the first failure. */
-  #chain(at: number, end: number, done: Promise<[PromiseSettledResult<void>, PromiseSettledResult<void>]>, staged: boolean): void {
+  /**
+   * Records a piece or write in flight reading the ring from `from`; completions are taken in
+   * order: the file is then exact up to `exactEnd` (when given), or the first failure is kept
+   * (a digest job's reported at its offset from `digestAt`, the piece's first byte).
+   */
+  #chain(from: number, exactEnd: number | undefined, done: Promise<void>, digestAt: number): void {
+    this.#writesInFlight++;
+    this.#stagedStarts.push(from);
+    const settled = done.then(
+      () => undefined,
+      (e: unknown) => e ?? new Error('write failed'),
+    );
     this.#writeChain = this.#writeChain.then(async () => {
-      const [written, digested] = await done;
+      const failure = await settled;
       this.#writesInFlight--;
-      if (staged) this.#stagedStarts.shift();
-      if (digested.status === 'rejected') this.#syncError ??= this.#digestFailure(digested.reason, at);
-      else if (written.status === 'rejected') this.#syncError ??= ioError(`could not write ${this.path}`, written.reason);
-      else if (this.#syncError === undefined) {
-        this.#written = end;
-        if (this.#keepSyncing) this.#startSync();
-      }
+      this.#stagedStarts.shift();
+      if (failure !== undefined) this.#syncError ??= this.#failure(failure, digestAt);
+      else if (this.#syncError === undefined && exactEnd !== undefined && exactEnd > this.#written) this.#written = exactEnd;
+      if (this.#keepSyncing) this.#startSync();
       const waiters = this.#writeWaiters;
       this.#writeWaiters = [];
       for (const w of waiters) w();
@@ -390,27 +485,33 @@ export class OpenBinlogFile {
   }
 
   /**
-   * Writes file range [at, end) from the staging ring: its aligned middle with O_DIRECT, the
-   * partial blocks at either end through the page cache (the ring still holds them; the next
-   * piece's head shares a page with this one's tail, both written the same way, so no page is
-   * written both ways at once). A filesystem that turns O_DIRECT down (EINVAL) gets this and
-   * every later write through the page cache.
+   * Writes file range [a, b) (whole pages) from the staging ring with O_DIRECT. A filesystem that
+   * turns O_DIRECT down (EINVAL) gets this and every later write through the page cache.
    */
-  async #writeStaged(at: number, end: number): Promise<void> {
-    const ring = this.#ring;
-    const a = alignUp(at);
-    const b = alignDown(end);
-    const direct = this.#directHandle;
-    if (!this.#useDirect || direct === undefined || b - a < DIRECT_MIN_BYTES) return writeFully(this.#handle, ring.views(at, end), at);
-    const middle = writeFully(direct, ring.views(a, b), a).catch(async (e: unknown) => {
+  async #writeDirect(a: number, b: number): Promise<void> {
+    try {
+      await writeFully(this.#directHandle!, this.#ring.views(a, b), a);
+    } catch (e) {
       if (errnoCode(e) !== 'EINVAL') throw e;
       this.#useDirect = false;
-      await writeFully(this.#handle, ring.views(a, b), a);
-    });
-    const parts = [middle];
-    if (a > at) parts.push(writeFully(this.#handle, ring.views(at, a), at));
-    if (end > b) parts.push(writeFully(this.#handle, ring.views(b, end), b));
-    for (const r of await Promise.allSettled(parts)) if (r.status === 'rejected') throw r.reason;
+      await writeFully(this.#handle, this.#ring.views(a, b), a);
+    }
+  }
+
+  /** Reads the file's partial last page into the ring (a reopened file: the next direct write starts at that page). */
+  async #loadPartialPage(): Promise<void> {
+    const page = alignDown(this.#issued);
+    if (!this.#useDirect || page === this.#issued) return;
+    const bytes = Buffer.alloc(this.#issued - page);
+    const { bytesRead } = await this.#handle.read(bytes, 0, bytes.length, page);
+    if (bytesRead !== bytes.length) throw ioError(`could not read ${this.path}`, new Error(`${bytesRead} of ${bytes.length} bytes read at ${page}`));
+    this.#ring.put(page, bytes);
+  }
+
+  /** A failure of a piece (its write or its digest job) as the caller sees it. */
+  #failure(e: unknown, digestAt: number): unknown {
+    if (e instanceof WriteFailure) return ioError(`could not write ${this.path}`, e.cause);
+    return this.#digestFailure(e, digestAt);
   }
 
   /** A digest job's failure as the scanner would report it (the file and offset of the bad event). */
@@ -443,7 +544,10 @@ export class OpenBinlogFile {
   }
 
   #startSync(): void {
-    if (this.#syncing !== undefined || this.#synced === this.#written || this.#closed || this.#syncError !== undefined) return;
+    if (this.#syncing !== undefined || this.#closed || this.#syncError !== undefined) return;
+    // the staged bytes no write covers yet go out first (once no write runs; its completion comes back here)
+    this.#startTailWrite();
+    if (this.#synced === this.#written) return;
     const target = this.#written;
     this.#syncing = this.#handle.datasync().then(
       () => {
@@ -466,7 +570,7 @@ export class OpenBinlogFile {
   /** Writes what is queued and fsyncs (fdatasync: data and the size, not the times). */
   async sync(): Promise<void> {
     await this.flush();
-    await this.#drainWrites();
+    await this.#writeTail();
     while (this.#syncing !== undefined) await this.#syncing;
     this.#throwSyncError();
     if (this.#synced === this.#written) return;
@@ -521,6 +625,18 @@ async function openDirect(path: string, options: OpenBinlogFileOptions): Promise
   } catch {
     return undefined; // EINVAL: tmpfs and others; written through the page cache
   }
+}
+
+/** A write's failure (told apart from a digest job's). */
+class WriteFailure {
+  constructor(readonly cause: unknown) {}
+}
+
+/** Settles once both have: a digest failure first (it names the bad event), then a write failure. */
+async function bothDone(writing: Promise<void> | undefined, digesting: Promise<void> | undefined): Promise<void> {
+  const [w, d] = await Promise.allSettled([writing, digesting]);
+  if (d.status === 'rejected') throw d.reason;
+  if (w.status === 'rejected') throw new WriteFailure(w.reason);
 }
 
 /** Writes every byte of `chunks` at `position` (loops over short writes). */
