@@ -355,6 +355,26 @@ describe('archiveBinlogs', () => {
     }
   }, 120_000);
 
+  it('catches up over many short files with little memory for the dump (each close runs while the next file is received)', async () => {
+    // A file is created once the one before it is closed; its events are received meanwhile and
+    // held. The closes release the memory of what they wrote while the receive loop waits for
+    // events: the dump, paused at maxBufferedBytes, once waited for a release forever here.
+    const c = await server.connect();
+    try {
+      await c.query('CREATE TABLE w.short_files (id INT PRIMARY KEY, v MEDIUMTEXT)');
+      for (let i = 0; i < 12; i++) {
+        for (let k = 0; k < 8; k++) await c.query(`INSERT INTO w.short_files VALUES (${1000 + i * 10 + k}, REPEAT('r', ${300_000 + i}))`);
+        await c.query('FLUSH BINARY LOGS');
+      }
+    } finally {
+      await c.end();
+    }
+    // the server writes the new file's BINLOG_CHECKPOINT a moment after FLUSH BINARY LOGS returns
+    await new Promise((r) => setTimeout(r, 1500));
+    const r = await archiveBinlogs({ source: server.url, repo: join(base, 'repo-small-memory'), compression: 'none', maxBufferedBytes: 4 << 20 });
+    await expectArchiveEqualsServer(r);
+  }, 60_000);
+
   it('records a gap, loudly, when the server purged binlogs the archive never had, and goes on from its oldest file', async () => {
     const before = await archiveBinlogs({ source: server.url, repo: repo() });
     const open = before.openFile!;

@@ -167,6 +167,12 @@ export interface ArchiveBinlogsOptions {
    * fsynced the same way either way.
    */
   readonly directIo?: boolean;
+  /**
+   * Received events not yet written (copied to the staging ring) above which the dump pauses
+   * reading the socket (default 32 MiB; give several MiB: events are held in 1 MiB blocks): the
+   * memory a slow disk can make the archiver hold.
+   */
+  readonly maxBufferedBytes?: number;
 }
 
 /** What the runs of one archiveBinlogs call share: the digest threads, the staging memory of direct writes. */
@@ -557,14 +563,20 @@ class ArchiveRun {
   /** Closes run one after the other, in the background of the receiving loop. */
   #closing: Promise<void> = Promise.resolve();
   #closeError: unknown = undefined;
+  /** The last finished file is closed on disk (the next one is created after it). */
+  #fileClosed: Promise<unknown> = Promise.resolve();
   #encryptionWarned = false;
   /** Header time of the newest event received (epoch s), and whether the server has nothing newer. */
   #lastEventTime: number | undefined;
   #caughtUp = false;
   /** The open file was started and has no manifest entry yet. */
   #openUnrecorded = false;
-  /** The last event the open file no longer needs since the stream was last told (the stream then reuses its memory). */
-  #releasedUpTo: Uint8Array | undefined;
+  /**
+   * The dump being received: files tell it at once which events they no longer need (it then
+   * reuses their memory), also from a close or a deferred creation that completes while the
+   * receive loop waits for events (a paused stream would otherwise wait for a release forever).
+   */
+  #stream: BinlogDumpStream | undefined;
   /** Compressions of finished files running, and closes waiting for a turn. */
   #compressions = 0;
   #compressionWaiters: (() => void)[] = [];
@@ -587,7 +599,7 @@ class ArchiveRun {
     this.#digestWorker = digestWorker;
     this.#fileOptions = {
       onReleased: (last) => {
-        this.#releasedUpTo = last;
+        this.#stream?.release(last);
       },
       // a background fdatasync finished: what is durable may be reported now, not at the next event
       onSynced: (file) => {
@@ -782,6 +794,7 @@ class ArchiveRun {
       nonBlocking: !follow,
       recycle: true,
       ...(o.heartbeatMs === undefined ? {} : { heartbeatMs: o.heartbeatMs }),
+      ...(o.maxBufferedBytes === undefined ? {} : { maxBufferedBytes: o.maxBufferedBytes }),
     });
     const onAbort = (): void => stream.close();
     o.signal?.addEventListener('abort', onAbort, { once: true });
@@ -793,7 +806,7 @@ class ArchiveRun {
     let streaming = false;
     let wasCaughtUp = false;
     this.#caughtUp = false;
-    this.#releasedUpTo = undefined;
+    this.#stream = stream;
     try {
       if (o.signal?.aborted === true) return;
       for (;;) {
@@ -817,11 +830,6 @@ class ArchiveRun {
         if (cur !== undefined) {
           // while catching up, small batches are gathered into larger writes (one await per MiB, not per batch)
           if (stream.queuedEvents === 0 || cur.file.pendingBytes >= FLUSH_BYTES) await cur.file.flush();
-        }
-        if (this.#releasedUpTo !== undefined) {
-          // copied to the staging ring (or written): the stream may reuse the memory of these events
-          stream.release(this.#releasedUpTo);
-          this.#releasedUpTo = undefined;
         }
         if (cur !== undefined) {
           const now = Date.now();
@@ -848,6 +856,7 @@ class ArchiveRun {
       }
     } finally {
       o.signal?.removeEventListener('abort', onAbort);
+      if (this.#stream === stream) this.#stream = undefined;
       stream.close();
     }
   }
@@ -964,7 +973,7 @@ class ArchiveRun {
       if (position !== 4) {
         throw new PitrError(ERROR_CODES.INTERNAL, `the server starts ${name} at offset ${position}, but the archive has no copy of its beginning`);
       }
-      const file = await OpenBinlogFile.create(this.#dir, name, this.#fileOptions);
+      const file = OpenBinlogFile.createAfter(this.#dir, name, this.#fileOptions, this.#fileClosed);
       const scanner = new BinlogFileScanner(name, { onWarning: this.#warn });
       this.#useDigestWorker(file, scanner);
       this.#current = { name, file, scanner, baseEvents: 0, baseTransactions: 0 };
@@ -984,19 +993,27 @@ class ArchiveRun {
     file.checkChecksums = scanner.stats.checksum === 'CRC32';
   }
 
-  /** The current file ended: make it durable and close it in the background. */
-  async #finishCurrent(closedBy: 'rotate' | 'stop' | 'next-file', extra?: Partial<ManifestFileEntry>): Promise<void> {
+  /**
+   * The current file ended: its last writes, fsync and close, then its compression and manifest
+   * entry, all in the background. The next file is created on disk once this one is closed
+   * (#fileClosed); its events are received meanwhile. A failure is thrown after the batch
+   * (#throwCloseError), or by the next file's flush.
+   */
+  #finishCurrent(closedBy: 'rotate' | 'stop' | 'next-file', extra?: Partial<ManifestFileEntry>): Promise<void> {
     const cur = this.#current!;
     this.#current = undefined;
     this.#openUnrecorded = false;
     this.#count(cur);
-    await cur.file.close();
-    // the hash of the bytes as received is the closed file's when the server closed it (flag cleared)
-    let sha256: string | undefined;
-    if (closedBy === 'next-file') cur.file.forgetSha256();
-    else sha256 = await cur.file.closedSha256();
-    // compressed now (beside other closes), recorded in file order
-    const compressed = this.#compressClosed(cur.name, closedBy, cur.scanner.stats, extra, sha256);
+    const closed = (async (): Promise<string | undefined> => {
+      await cur.file.close();
+      // the hash of the bytes as received is the closed file's when the server closed it (flag cleared)
+      if (closedBy !== 'next-file') return cur.file.closedSha256();
+      cur.file.forgetSha256();
+      return undefined;
+    })();
+    this.#fileClosed = closed;
+    // compressed once closed (beside other closes), recorded in file order
+    const compressed = closed.then((sha256) => this.#compressClosed(cur.name, closedBy, cur.scanner.stats, extra, sha256));
     compressed.catch(() => undefined);
     this.#closing = this.#closing.then(async () => {
       if (this.#closeError !== undefined) return;
@@ -1006,6 +1023,11 @@ class ArchiveRun {
         this.#closeError = e;
       }
     });
+    // a failed close stops the run after this batch, before the compression's turn comes
+    closed.catch((e: unknown) => {
+      this.#closeError ??= e;
+    });
+    return Promise.resolve();
   }
 
   async #closeNow(name: string, closedBy: 'rotate' | 'stop' | 'next-file', stats?: BinlogFileStats, extra?: Partial<ManifestFileEntry>, sha256?: string): Promise<void> {

@@ -130,6 +130,36 @@ describe('OpenBinlogFile writes', () => {
     );
   });
 
+  it('createAfter: receives while the previous file closes, creates the file only then, and fails with the previous close', async () => {
+    const dir = await tempDir();
+    let closePrevious!: () => void;
+    const previous = new Promise<void>((resolve) => (closePrevious = resolve));
+    const file = OpenBinlogFile.createAfter(dir, 'f.1', { staging: new StagingRing(1 << 20) }, previous);
+    const expected = [Buffer.from(BINLOG_FILE_MAGIC)];
+    for (let i = 0; i < 20; i++) {
+      const bytes = SOURCE.subarray(i * 1000, i * 1000 + 30_000 + i);
+      file.append(bytes);
+      expected.push(bytes);
+      await file.flush(); // returns at once: nothing is written before the previous file is closed
+      await file.syncInBackground();
+    }
+    await expect(stat(file.path)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(file.position).toBe(Buffer.concat(expected).length);
+    closePrevious();
+    // created, and what was appended meanwhile written and synced without another call
+    const deadline = Date.now() + 10_000;
+    while (file.syncedPosition !== file.position && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(file.syncedPosition).toBe(file.position);
+    expect((await readFile(file.path)).equals(Buffer.concat(expected))).toBe(true);
+    await play(file, [{ from: 9, size: 200_000, then: 'sync' }], expected);
+
+    const failed = OpenBinlogFile.createAfter(dir, 'f.2', {}, Promise.reject(new Error('the previous file could not be closed')));
+    failed.append(SOURCE.subarray(0, 100));
+    await expect(failed.sync()).rejects.toThrow('the previous file could not be closed');
+    await failed.abandon();
+    await expect(stat(failed.path)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('writes through the page cache where O_DIRECT is refused', async () => {
     // tmpfs refused O_DIRECT at open before Linux 6.6 (and takes it since)
     const shm = await stat('/dev/shm').then(

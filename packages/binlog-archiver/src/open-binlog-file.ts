@@ -36,6 +36,11 @@ const PIECE_BYTES = 8 << 20;
 const OWN_RING_BYTES = 1 << 20;
 /** Direct writes start once this many whole pages are staged and unwritten; less waits, or goes through the page cache when synced. */
 const DIRECT_MIN_BYTES = 64 << 10;
+/**
+ * A file created after another closes (`createAfter`) keeps up to this much appended in memory
+ * until it exists on disk; then flush waits for it (the dump stream pauses at 32 MiB held).
+ */
+const DEFERRED_PENDING_BYTES = 16 << 20;
 
 export interface OpenBinlogFileOptions {
   /**
@@ -115,9 +120,13 @@ function workerDigest(worker: DigestWorker, hashFromStart: boolean): FileDigest 
 export class OpenBinlogFile {
   readonly path: string;
   readonly name: string;
-  readonly #handle: FileHandle;
+  #handle: FileHandle | undefined;
   /** The same file opened with O_DIRECT (when asked for), and whether it is still used. */
-  readonly #directHandle: FileHandle | undefined;
+  #directHandle: FileHandle | undefined;
+  /** A file created by createAfter: on disk once this settles (undefined: it is). */
+  #creating: Promise<void> | undefined;
+  /** Flushes run one after the other (the caller's, and the one a deferred creation starts). */
+  #flushing: Promise<void> = Promise.resolve();
   #useDirect: boolean;
   /** Where pieces are copied, each byte at its file offset mod the ring's size. */
   readonly #ring: StagingRing;
@@ -163,7 +172,7 @@ export class OpenBinlogFile {
   #syncError: unknown = undefined;
   #closed = false;
 
-  private constructor(dir: string, name: string, handle: FileHandle, direct: FileHandle | undefined, size: number, options: OpenBinlogFileOptions) {
+  private constructor(dir: string, name: string, handle: FileHandle | undefined, direct: FileHandle | undefined, size: number, options: OpenBinlogFileOptions) {
     this.path = join(dir, name);
     this.name = name;
     this.#handle = handle;
@@ -184,7 +193,39 @@ export class OpenBinlogFile {
 
   /** Creates `dir/name` (it must not exist) holding the 4-byte magic, durably (file and directory fsynced). */
   static async create(dir: string, name: string, options: OpenBinlogFileOptions = {}): Promise<OpenBinlogFile> {
-    const path = join(dir, name);
+    const file = new OpenBinlogFile(dir, name, undefined, undefined, BINLOG_FILE_MAGIC.length, options);
+    await file.#createOnDisk(dir, options);
+    return file;
+  }
+
+  /**
+   * The file `create` makes, made on disk once `after` settles (the previous file is closed: a
+   * restart takes a file followed by another as finished, and the staging ring is shared), while
+   * events are appended already: receiving goes on during the previous file's last writes and
+   * fsync and this one's creation instead of stalling at each rotation. Appends are kept in
+   * memory meanwhile (flush returns at once below DEFERRED_PENDING_BYTES); a failure of `after`
+   * or of the creation is thrown by the next flush/sync/close.
+   */
+  static createAfter(dir: string, name: string, options: OpenBinlogFileOptions, after: Promise<unknown>): OpenBinlogFile {
+    const file = new OpenBinlogFile(dir, name, undefined, undefined, BINLOG_FILE_MAGIC.length, options);
+    file.#creating = after
+      .then(() => file.#createOnDisk(dir, options))
+      .then(
+        () => {
+          file.#creating = undefined;
+          // what was appended meanwhile goes out now, not at the caller's next flush
+          if (file.#pendingBytes > 0) file.flush().catch((e: unknown) => (file.#syncError ??= e));
+          else if (file.#keepSyncing) file.#startSync();
+        },
+        (e: unknown) => {
+          file.#syncError ??= e;
+        },
+      );
+    return file;
+  }
+
+  async #createOnDisk(dir: string, options: OpenBinlogFileOptions): Promise<void> {
+    const path = this.path;
     let handle: FileHandle;
     try {
       handle = await open(path, 'wx+', 0o600);
@@ -199,9 +240,22 @@ export class OpenBinlogFile {
       await handle.close().catch(() => undefined);
       throw ioError(`could not write ${path}`, e);
     }
-    const file = new OpenBinlogFile(dir, name, handle, await openDirect(path, options), BINLOG_FILE_MAGIC.length, options);
-    file.#ring.put(0, BINLOG_FILE_MAGIC);
-    return file;
+    this.#handle = handle;
+    this.#directHandle = await openDirect(path, options);
+    this.#useDirect = this.#directHandle !== undefined;
+    this.#ring.put(0, BINLOG_FILE_MAGIC);
+  }
+
+  /** The file exists on disk (a failure to create it is thrown). */
+  async #created(): Promise<void> {
+    if (this.#creating !== undefined) await this.#creating;
+    this.#throwSyncError();
+  }
+
+  /** The file's handle (it exists on disk by the time anything is written). */
+  get #fh(): FileHandle {
+    if (this.#handle === undefined) throw new Error(`${this.path} is not created yet`);
+    return this.#handle;
   }
 
   /**
@@ -286,8 +340,18 @@ export class OpenBinlogFile {
    * Writes go to their own offsets; they complete and move `writtenPosition` in order. A failure
    * is thrown by this or the next call (flush, sync, close).
    */
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
+    const run = this.#flushing.then(() => this.#flushNow());
+    this.#flushing = run.catch(() => undefined);
+    return run;
+  }
+
+  async #flushNow(): Promise<void> {
     this.#throwSyncError();
+    if (this.#creating !== undefined) {
+      if (this.#pendingBytes < DEFERRED_PENDING_BYTES) return;
+      await this.#created();
+    }
     const events = this.#pending;
     const closedAs = this.#pendingClosedAs;
     this.#pending = [];
@@ -400,7 +464,7 @@ export class OpenBinlogFile {
     } else {
       from = this.#diskEnd;
       exactEnd = this.#coverTo(end);
-      writing = writeFully(this.#handle, this.#ring.views(from, end), from);
+      writing = writeFully(this.#fh, this.#ring.views(from, end), from);
     }
     this.#chain(Math.min(from, at), exactEnd, bothDone(writing, digesting), at);
   }
@@ -426,7 +490,7 @@ export class OpenBinlogFile {
     const from = this.#diskEnd;
     const end = this.#issued;
     const exactEnd = this.#coverTo(end);
-    this.#chain(from, exactEnd, bothDone(writeFully(this.#handle, this.#ring.views(from, end), from), undefined), from);
+    this.#chain(from, exactEnd, bothDone(writeFully(this.#fh, this.#ring.views(from, end), from), undefined), from);
   }
 
   /** Every staged byte is written: the file is exact up to `position` (minus what is pending). */
@@ -445,7 +509,7 @@ export class OpenBinlogFile {
     this.#pendingBytes -= event.length;
     const digesting = this.#digest.add([closedAs], this.checkChecksums) ?? Promise.resolve();
     this.#diskEnd = end;
-    this.#chain(at, end, bothDone(writeFully(this.#handle, [event], at), digesting), at);
+    this.#chain(at, end, bothDone(writeFully(this.#fh, [event], at), digesting), at);
     await this.#drainWrites();
     // its partial last page goes on the ring: the next direct write starts there
     const page = alignDown(end);
@@ -494,7 +558,7 @@ export class OpenBinlogFile {
     } catch (e) {
       if (errnoCode(e) !== 'EINVAL') throw e;
       this.#useDirect = false;
-      await writeFully(this.#handle, this.#ring.views(a, b), a);
+      await writeFully(this.#fh, this.#ring.views(a, b), a);
     }
   }
 
@@ -503,7 +567,7 @@ export class OpenBinlogFile {
     const page = alignDown(this.#issued);
     if (!this.#useDirect || page === this.#issued) return;
     const bytes = Buffer.alloc(this.#issued - page);
-    const { bytesRead } = await this.#handle.read(bytes, 0, bytes.length, page);
+    const { bytesRead } = await this.#fh.read(bytes, 0, bytes.length, page);
     if (bytesRead !== bytes.length) throw ioError(`could not read ${this.path}`, new Error(`${bytesRead} of ${bytes.length} bytes read at ${page}`));
     this.#ring.put(page, bytes);
   }
@@ -544,12 +608,12 @@ export class OpenBinlogFile {
   }
 
   #startSync(): void {
-    if (this.#syncing !== undefined || this.#closed || this.#syncError !== undefined) return;
+    if (this.#syncing !== undefined || this.#closed || this.#syncError !== undefined || this.#creating !== undefined) return;
     // the staged bytes no write covers yet go out first (once no write runs; its completion comes back here)
     this.#startTailWrite();
     if (this.#synced === this.#written) return;
     const target = this.#written;
-    this.#syncing = this.#handle.datasync().then(
+    this.#syncing = this.#fh.datasync().then(
       () => {
         if (target > this.#synced) this.#synced = target;
         this.#syncing = undefined;
@@ -569,13 +633,14 @@ export class OpenBinlogFile {
 
   /** Writes what is queued and fsyncs (fdatasync: data and the size, not the times). */
   async sync(): Promise<void> {
+    await this.#created();
     await this.flush();
     await this.#writeTail();
     while (this.#syncing !== undefined) await this.#syncing;
     this.#throwSyncError();
     if (this.#synced === this.#written) return;
     try {
-      await this.#handle.datasync();
+      await this.#fh.datasync();
     } catch (e) {
       throw ioError(`could not fsync ${this.path}`, e);
     }
@@ -591,7 +656,7 @@ export class OpenBinlogFile {
     } finally {
       this.#closed = true;
       await this.#directHandle?.close().catch(() => undefined);
-      await this.#handle.close().catch(() => undefined);
+      await this.#handle?.close().catch(() => undefined);
     }
   }
 
@@ -599,6 +664,8 @@ export class OpenBinlogFile {
   async abandon(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#creating?.catch(() => undefined);
+    await this.#flushing;
     await this.#writeChain;
     await this.#syncing?.catch(() => undefined);
     this.#pending = [];
@@ -606,7 +673,7 @@ export class OpenBinlogFile {
     this.#digest.forget();
     this.#pendingBytes = 0;
     await this.#directHandle?.close().catch(() => undefined);
-    await this.#handle.close().catch(() => undefined);
+    await this.#handle?.close().catch(() => undefined);
   }
 }
 
