@@ -42,7 +42,7 @@ export class StagingRing {
       options.memory?.subarray(0, size) ?? new Uint8Array(new WebAssembly.Memory({ initial: pages, maximum: pages, shared: options.shared === true }).buffer);
     if (this.bytes.length !== size) throw new RangeError(`staging ring memory of ${this.bytes.length} bytes, ${size} wanted`);
     // Not touched here: filling 32 MiB of shared memory took 40 ms of every run's start (V8 fills
-    // it byte by byte); its pages come in as the first pieces are staged.
+    // it byte by byte). The digest worker brings a shared ring's pages in on its own thread.
   }
 
   get size(): number {
