@@ -337,7 +337,8 @@ export class OpenBinlogFile {
    * Starts writing (and digesting) what is queued, in pieces of whole events, and returns once at
    * most MAX_WRITES_IN_FLIGHT writes are still running: the caller decodes the next events while
    * the disk and the digest threads work (waiting for each write kept both idle half the time).
-   * Writes go to their own offsets; they complete and move `syncedPosition`'s basis in order. A
+   * Writes go to their own offsets and complete in order (the file is exact up to the last piece end
+   * a completed write covers: what a sync makes durable). A
    * failure is thrown by this or the next call (flush, sync, close). Flushes run one after the
    * other (a file from createAfter starts one itself once it exists); before it exists, this
    * returns at once below DEFERRED_PENDING_BYTES pending.
