@@ -473,6 +473,13 @@ describe('archiveBinlogs preconditions (nothing is written)', () => {
     expect(existsSync(repo)).toBe(false);
   });
 
+  it('refuses a dump memory limit too small to ever resume', async () => {
+    const e = await rejection(archiveBinlogs({ source: 'mysql://pitr:pitr@127.0.0.1:1/', repo: join(base, 'never-written'), maxBufferedBytes: 1 << 20 }));
+    expect(e.code).toBe(ERROR_CODES.USAGE);
+    expect(e.message).toContain('maxBufferedBytes');
+    await expect(stat(join(base, 'never-written'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('refuses a replica server id equal to the source server id', async () => {
     const repo = newRepo();
     const e = await rejection(archiveBinlogs({ source: server.url, repo, serverId: server.serverId }));

@@ -114,6 +114,8 @@ const LOG_EVENT_ARTIFICIAL_F = 0x20;
 const EVENT_HEADER_LENGTH = 19;
 /** While catching up, received events are written once this much is pending (or when the queue is empty). */
 const FLUSH_BYTES = 1 << 20;
+/** Smallest maxBufferedBytes: the dump stream's blocks are 1 MiB. */
+const MIN_BUFFERED_BYTES = 2 << 20;
 /** The staging ring: room for the pieces in flight (up to 3 of 8 MiB) and the one being copied. */
 const STAGING_RING_BYTES = 32 << 20;
 
@@ -272,6 +274,12 @@ export async function archiveBinlogs(options: ArchiveBinlogsOptions): Promise<Ar
   const serverId = options.serverId ?? defaultReplicaServerId(options.repo);
   if (!Number.isInteger(serverId) || serverId < 1 || serverId > 0xffffffff) {
     throw new PitrError(ERROR_CODES.USAGE, `--server-id ${serverId} is out of range`, { hints: ['a server id is 1 to 4294967295'] });
+  }
+  // the dump holds events in 1 MiB blocks and the one being filled is never free: with 1 MiB or
+  // less it would pause and never resume
+  const buffered = options.maxBufferedBytes;
+  if (buffered !== undefined && (!Number.isSafeInteger(buffered) || buffered < MIN_BUFFERED_BYTES)) {
+    throw new PitrError(ERROR_CODES.USAGE, `maxBufferedBytes ${buffered} is too small`, { hints: [`give at least ${MIN_BUFFERED_BYTES >> 20} MiB (default 32 MiB)`] });
   }
   const follow = options.follow === true;
   const signal = options.signal;
