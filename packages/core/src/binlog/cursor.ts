@@ -12,6 +12,12 @@ export interface CursorOrigin {
   /** Absolute file offset of bytes[0]. */
   readonly baseOffset: number;
   readonly eventType?: number | undefined;
+  /**
+   * The bytes were inflated from compressed data starting at baseOffset: failures are reported
+   * there (a position inside the inflated bytes is no file offset), with the position named in
+   * the message.
+   */
+  readonly inflated?: boolean;
 }
 
 const latin1Decoder = new TextDecoder('latin1');
@@ -106,10 +112,11 @@ export class Cursor {
 
   /** Throws a positioned format error at the current position (or `at`). */
   fail(message: string, at = this.pos): never {
-    throw new BinlogFormatError(message, {
-      file: this.origin.file,
-      offset: this.origin.baseOffset + at,
-      eventType: this.origin.eventType,
+    const o = this.origin;
+    throw new BinlogFormatError(o.inflated === true ? `${message} (at byte ${at} of the inflated data)` : message, {
+      file: o.file,
+      offset: o.inflated === true ? o.baseOffset : o.baseOffset + at,
+      eventType: o.eventType,
     });
   }
 

@@ -252,6 +252,7 @@ function decompressRows(c: Cursor, ctx: DecodeContext, bodyOffset: number, typeC
     return c.fail(`compressed rows do not inflate: ${(err as Error).message}`, at);
   }
   if (out.length !== expected) c.fail(`compressed rows inflate to ${out.length} bytes, header says ${expected}`, at);
-  // Positions inside the inflated rows are reported at the start of the compressed data.
-  return new Cursor(out, { file: ctx.file, baseOffset: bodyOffset + at, eventType: typeCode });
+  // Positions inside the inflated rows are reported at the start of the compressed data (bodyOffset
+  // + at plus a position in `out` could point past the event: the fuzz test caught one).
+  return new Cursor(out, { file: ctx.file, baseOffset: bodyOffset + at, eventType: typeCode, inflated: true });
 }
