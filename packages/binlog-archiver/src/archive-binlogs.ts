@@ -672,7 +672,7 @@ class ArchiveRun {
   async recordGap(decision: Extract<HistoryDecision, { kind: 'gap' }>): Promise<ManifestGap> {
     const end = this.archiveEnd();
     const cur = this.#current;
-    if (cur !== undefined) await this.#finishCurrent('next-file', { incomplete: true });
+    if (cur !== undefined) this.#finishCurrent('next-file', { incomplete: true });
     await this.#closing;
     this.#throwCloseError();
     const gap: ManifestGap = {
@@ -699,7 +699,7 @@ class ArchiveRun {
 
   /** The server's history went on elsewhere: close what is open as it is and seal the manifest. */
   async seal(reason: string, successor: string): Promise<void> {
-    if (this.#current !== undefined) await this.#finishCurrent('next-file');
+    if (this.#current !== undefined) this.#finishCurrent('next-file');
     await this.#closing;
     this.#throwCloseError();
     await this.#update((m) => ({ ...m, sealed: { at: new Date().toISOString(), reason, successor }, updatedAt: new Date().toISOString() }));
@@ -960,7 +960,7 @@ class ArchiveRun {
     if (type === FORMAT_DESCRIPTION_EVENT && pos === 4) cur.file.append(withInUseFlag(ev, true), (ev[17]! & LOG_EVENT_BINLOG_IN_USE_F) === 0 ? ev : withInUseFlag(ev, false));
     else cur.file.append(ev);
     this.#totals.bytes += ev.length;
-    if (type === ROTATE_EVENT || type === STOP_EVENT) return this.#finishCurrent(cur.scanner.closedBy ?? 'next-file');
+    if (type === ROTATE_EVENT || type === STOP_EVENT) this.#finishCurrent(cur.scanner.closedBy ?? 'next-file');
     return undefined;
   }
 
@@ -974,7 +974,7 @@ class ArchiveRun {
     let cur = this.#current;
     if (cur !== undefined && cur.name !== name) {
       // The server went on to the next file without ROTATE/STOP at the end of this one (it crashed).
-      await this.#finishCurrent('next-file');
+      this.#finishCurrent('next-file');
       cur = undefined;
     }
     if (cur === undefined) {
@@ -1007,7 +1007,7 @@ class ArchiveRun {
    * (#fileClosed); its events are received meanwhile. A failure is thrown after the batch
    * (#throwCloseError), or by the next file's flush.
    */
-  #finishCurrent(closedBy: 'rotate' | 'stop' | 'next-file', extra?: Partial<ManifestFileEntry>): Promise<void> {
+  #finishCurrent(closedBy: 'rotate' | 'stop' | 'next-file', extra?: Partial<ManifestFileEntry>): void {
     const cur = this.#current!;
     this.#current = undefined;
     this.#openUnrecorded = false;
@@ -1035,7 +1035,6 @@ class ArchiveRun {
     closed.catch((e: unknown) => {
       this.#closeError ??= e;
     });
-    return Promise.resolve();
   }
 
   async #closeNow(name: string, closedBy: 'rotate' | 'stop' | 'next-file', stats?: BinlogFileStats, extra?: Partial<ManifestFileEntry>, sha256?: string): Promise<void> {

@@ -42,7 +42,7 @@ describe('archiveBinlogs kill test', () => {
       try {
         while (!stop) {
           n++;
-          // every 40th row is big (one ~300 KB event): writes with an O_DIRECT middle happen, not only small ones
+          // every 40th row is big (one ~300 KB event): direct writes of whole pages happen, not only small buffered ones
           const size = n % 40 === 0 ? 300_000 + n : (n * 131) % 5000;
           await c.query(`BEGIN; INSERT INTO k.t VALUES (${n}, REPEAT('x', ${size})); UPDATE k.t SET v = 'y' WHERE id = ${Math.max(1, n - 2)}; COMMIT`);
           if (n % 120 === 0) await c.query('FLUSH BINARY LOGS');

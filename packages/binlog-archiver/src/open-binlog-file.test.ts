@@ -1,8 +1,9 @@
 /**
  * OpenBinlogFile's writes: whatever the sizes of the appends and the moments of the flushes, the
  * file holds exactly the bytes appended, at every sync and at the end, with O_DIRECT writes of
- * the aligned middles from a staging ring (a small one: pieces wait for ring room) and through
- * the page cache where O_DIRECT is refused (misaligned memory, filesystems without it).
+ * whole pages from a staging ring (a small one: pieces wait for ring room), the partial last
+ * page through the page cache when syncing, and everything through the page cache where O_DIRECT
+ * is refused (misaligned memory, filesystems without it).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';

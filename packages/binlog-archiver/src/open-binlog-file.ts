@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { BinlogFormatError, ERROR_CODES, type PitrError, REPO_WRITE_HINT, errnoCode, fileIoError, syncDirectory, typeName } from '@pitr/core';
 import { DigestMismatchError, type DigestPart, type DigestWorker } from './digest-worker.js';
 import { BINLOG_FILE_MAGIC } from './replication-protocol.js';
-import { StagingRing, alignDown, alignUp } from './staging-ring.js';
+import { StagingRing, alignDown } from './staging-ring.js';
 
 /** Pieces (their digest jobs and writes) that may run while the caller goes on. */
 const MAX_WRITES_IN_FLIGHT = 2;
@@ -38,7 +38,8 @@ const OWN_RING_BYTES = 1 << 20;
 const DIRECT_MIN_BYTES = 64 << 10;
 /**
  * A file created after another closes (`createAfter`) keeps up to this much appended in memory
- * until it exists on disk; then flush waits for it (the dump stream pauses at 32 MiB held).
+ * until it exists on disk; then flush waits for it (the dump stream pauses at its maxBufferedBytes,
+ * 32 MiB by default, and resumes as the previous file's close releases what it wrote).
  */
 const DEFERRED_PENDING_BYTES = 16 << 20;
 

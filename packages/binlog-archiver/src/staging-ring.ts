@@ -74,4 +74,3 @@ export class StagingRing {
 }
 
 export const alignDown = (n: number): number => n - (n % DIRECT_ALIGN);
-export const alignUp = (n: number): number => alignDown(n + DIRECT_ALIGN - 1);
