@@ -8,7 +8,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/install-deps.sh
 
-echo "pitr: building packages (tsc -b)…"
+echo "pitr: building packages (tsc -b, then the CLI bundle)…"
 npx --no-install tsc -b
+node packages/cli/scripts/bundle-cli.mjs
 
 exec npx --no-install tsx tools/src/demo.ts </dev/null

@@ -8,8 +8,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/install-deps.sh
 
-echo "pitr: building packages (tsc -b)…"
+echo "pitr: building packages (tsc -b, then the CLI bundle)…"
 npx --no-install tsc -b
+node packages/cli/scripts/bundle-cli.mjs
 
 echo "pitr: type-checking tests and tools…"
 npx --no-install tsc -p tsconfig.tests.json
