@@ -87,14 +87,14 @@ import {
 } from '@pitr/core';
 import type { PitrRepo, RepoLock } from '@pitr/core';
 import { BinlogFileScanner, type BinlogFileStats } from './binlog-file-scanner.js';
-import type { BinlogDumpStream } from './binlog-dump-stream.js';
+import { BLOCK_BYTES, DEFAULT_MAX_BUFFERED, type BinlogDumpStream } from './binlog-dump-stream.js';
 import { closeArchivedFile, entryFromStats } from './close-archived-file.js';
 import { compareBinlogNames, readManifest, updateManifest, withEntry } from '@pitr/core';
 import type { ArchiveCompression, BinlogManifest, ManifestFileEntry, TimelineSource } from '@pitr/core';
 import { ArchiveStatusFile, type ArchiveStatusDocument } from './archive-status.js';
 import { DigestWorker } from './digest-worker.js';
 import { OpenBinlogFile, type OpenBinlogFileOptions } from './open-binlog-file.js';
-import { StagingRing } from './staging-ring.js';
+import { SharedArena, StagingRing } from './staging-ring.js';
 import { scanPlainBinlogFile } from './plain-file-scan.js';
 import { ReplicationSource, SERVER_ID_CLASH_HINTS, ServerIdClashError, type BinaryLogFile } from './replication-source.js';
 import { decideServerHistory, type ArchiveEnd, type HistoryDecision } from './server-history.js';
@@ -118,6 +118,9 @@ const FLUSH_BYTES = 1 << 20;
 const MIN_BUFFERED_BYTES = 2 << 20;
 /** The staging ring: room for the pieces in flight (up to 3 of 8 MiB) and the one being copied. */
 const STAGING_RING_BYTES = 32 << 20;
+/** Blocks the dump stream may fill beyond maxBufferedBytes before its pause takes effect. */
+const BLOCK_SPARE_BYTES = 4 * BLOCK_BYTES;
+const ARENA_PAGE = 65536;
 
 export interface ArchiveBinlogsOptions {
   /** mysql://user[:password]@host[:port]/ or mysql://user@localhost/?socket=PATH */
@@ -182,6 +185,8 @@ interface RunIo {
   readonly digestWorker?: DigestWorker;
   readonly staging?: StagingRing;
   readonly directIo?: boolean;
+  /** Where the dump stream reads the socket into (the arena after the staging ring). */
+  readonly blockMemory?: Uint8Array;
 }
 
 export interface ArchiveProgress {
@@ -337,9 +342,13 @@ export async function archiveBinlogs(options: ArchiveBinlogsOptions): Promise<Ar
     }
     // SHA-256 and CRC32 of what is received, beside the main thread (digest-worker.ts)
     // the memory received events are copied to, written from, and hashed from (shared with the digest threads)
-    const staging = new StagingRing(STAGING_RING_BYTES, { shared: true });
+    // and, after it, the memory the dump stream reads the socket into (one arena: events reach the
+    // ring by memory.copy; one dump at a time uses it, and a file is closed before the next dump)
+    const blockBytes = Math.ceil(((options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED) + BLOCK_SPARE_BYTES) / ARENA_PAGE) * ARENA_PAGE;
+    const arena = new SharedArena(STAGING_RING_BYTES + blockBytes);
+    const staging = new StagingRing(STAGING_RING_BYTES, { arena });
     digestWorker = new DigestWorker(staging);
-    const io: RunIo = { digestWorker, staging, directIo: options.directIo !== false };
+    const io: RunIo = { digestWorker, staging, directIo: options.directIo !== false, blockMemory: arena.bytes.subarray(STAGING_RING_BYTES) };
     let run = new ArchiveRun(repo, timeline.name, timeline.dir, timeline.manifest, compression, options, warn, totals, status, io);
     const gaps: ManifestGap[] = [];
     const newTimelines: { readonly name: string; readonly reason: string; readonly previous: string }[] = [];
@@ -590,6 +599,7 @@ class ArchiveRun {
   #compressionWaiters: (() => void)[] = [];
   readonly #fileOptions: OpenBinlogFileOptions;
   readonly #digestWorker: DigestWorker | undefined;
+  readonly #blockMemory: Uint8Array | undefined;
 
   constructor(
     repo: PitrRepo,
@@ -605,6 +615,7 @@ class ArchiveRun {
   ) {
     const { digestWorker, staging } = io;
     this.#digestWorker = digestWorker;
+    this.#blockMemory = io.blockMemory;
     this.#fileOptions = {
       onReleased: (last) => {
         this.#stream?.release(last);
@@ -801,6 +812,7 @@ class ArchiveRun {
       serverId,
       nonBlocking: !follow,
       recycle: true,
+      ...(this.#blockMemory === undefined ? {} : { blockMemory: this.#blockMemory }),
       ...(o.heartbeatMs === undefined ? {} : { heartbeatMs: o.heartbeatMs }),
       ...(o.maxBufferedBytes === undefined ? {} : { maxBufferedBytes: o.maxBufferedBytes }),
     });

@@ -69,6 +69,18 @@ function feedInPieces(stream: BinlogDumpStream, bytes: Buffer, sizes: readonly n
   }
 }
 
+/** Feeds `bytes` as the socket does once the dump has it: each read lands in the stream's readTarget. */
+function feedInPlace(stream: BinlogDumpStream, bytes: Buffer, sizes: readonly number[]): void {
+  let at = 0;
+  for (let i = 0; at < bytes.length; i++) {
+    const target = stream.readTarget();
+    const n = Math.min(sizes[i % sizes.length]!, bytes.length - at, target.length);
+    target.set(bytes.subarray(at, at + n));
+    stream.feed(target, n);
+    at += n;
+  }
+}
+
 async function collect(stream: BinlogDumpStream, release = false): Promise<Buffer[]> {
   const out: Buffer[] = [];
   for await (const batch of stream) {
@@ -85,11 +97,14 @@ describe('BinlogDumpStream framing', () => {
         fc.array(fc.integer({ min: 19, max: 3000 }), { minLength: 1, maxLength: 40 }),
         fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 10 }),
         fc.boolean(),
-        async (sizes, pieces, recycle) => {
+        fc.constantFrom('copied', 'in place', 'in place, shared memory'),
+        async (sizes, pieces, recycle, how) => {
           const events = sizes.map((s, i) => fakeEvent(s, i));
           const bytes = packets([...events.map(eventMessage), EOF]);
-          const stream = new BinlogDumpStream(new FakeSocket() as unknown as Socket, { recycle });
-          feedInPieces(stream, bytes, pieces);
+          const blockMemory = how === 'in place, shared memory' ? new Uint8Array(new SharedArrayBuffer(3 << 20), 4096, 2 << 20) : undefined;
+          const stream = new BinlogDumpStream(new FakeSocket() as unknown as Socket, { recycle, ...(blockMemory === undefined ? {} : { blockMemory }) });
+          if (how === 'copied') feedInPieces(stream, bytes, pieces);
+          else feedInPlace(stream, bytes, pieces);
           const got = await collect(stream, recycle);
           expect(got).toEqual(events);
           expect(stream.bytesReceived).toBe(events.reduce((n, e) => n + e.length, 0));
@@ -105,12 +120,15 @@ describe('BinlogDumpStream framing', () => {
     const exact = fakeEvent(MAX - 1, 2);
     const small = fakeEvent(50, 3);
     const bytes = packets([eventMessage(small), eventMessage(big), eventMessage(exact), eventMessage(small), EOF]);
-    const stream = new BinlogDumpStream(new FakeSocket() as unknown as Socket, { recycle: true });
-    feedInPieces(stream, bytes, [256 * 1024, 7, 65536]);
-    const got = await collect(stream, true);
-    expect(got.map((e) => e.length)).toEqual([50, big.length, exact.length, 50]);
-    expect(got[1]!.equals(big)).toBe(true);
-    expect(got[2]!.equals(exact)).toBe(true);
+    for (const inPlace of [false, true]) {
+      const stream = new BinlogDumpStream(new FakeSocket() as unknown as Socket, { recycle: true });
+      if (inPlace) feedInPlace(stream, bytes, [256 * 1024, 7, 65536, 1 << 20]);
+      else feedInPieces(stream, bytes, [256 * 1024, 7, 65536]);
+      const got = await collect(stream, true);
+      expect(got.map((e) => e.length)).toEqual([50, big.length, exact.length, 50]);
+      expect(got[1]!.equals(big)).toBe(true);
+      expect(got[2]!.equals(exact)).toBe(true);
+    }
   });
 
   it('turns an ERR packet into a server error (errno, SQL state, message)', async () => {
@@ -142,6 +160,22 @@ describe('BinlogDumpStream framing', () => {
 });
 
 describe('BinlogDumpStream blocks', () => {
+  it('hands out events as views of the memory the socket read into (blockMemory), packets between blocks moved, bigger ones apart', async () => {
+    const memory = new Uint8Array(new SharedArrayBuffer(4 << 20));
+    const stream = new BinlogDumpStream(new FakeSocket() as unknown as Socket, { recycle: true, blockMemory: memory });
+    // 300 KiB events: an unfinished one moves to the next block; 1.5 MiB ones get a buffer of their own
+    const events = [...Array.from({ length: 12 }, (_, i) => fakeEvent(300_000, i)), fakeEvent(1_500_000, 99), fakeEvent(100, 7)];
+    feedInPlace(stream, packets([...events.map(eventMessage), EOF]), [70_000, 1 << 20]);
+    const got: Uint8Array[] = [];
+    for await (const batch of stream) got.push(...batch);
+    expect(got.length).toBe(events.length);
+    expect(got.every((e, i) => Buffer.from(e).equals(events[i]!))).toBe(true);
+    const inMemory = got.map((e) => e.buffer === memory.buffer);
+    expect(inMemory).toEqual([...events.slice(0, 12).map(() => true), false, true]);
+    // no event crosses a block's end
+    for (const e of got.slice(0, 12)) expect(Math.floor(e.byteOffset / (1 << 20))).toBe(Math.floor((e.byteOffset + e.length - 1) / (1 << 20)));
+  });
+
   it('reuses a block only after its events are released, and keeps released views out of reuse', async () => {
     const socket = new FakeSocket();
     const stream = new BinlogDumpStream(socket as unknown as Socket, { recycle: true, maxBufferedBytes: 3 << 20 });

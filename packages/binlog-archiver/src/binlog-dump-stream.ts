@@ -14,11 +14,14 @@
  * Why not mysql2's packet parser (measured with tools/bench/bench-archive.ts, 1 GB of binlogs): it
  * costs a Buffer per socket read plus objects per packet, and freeing 1 GB of short-lived buffers
  * was a fifth of the archiver's CPU (garbage collections "for external memory pressure") and most
- * of its page faults. Here the socket reads into one fixed buffer (net `onread`), each event is
- * copied once into a block of a small pool, and the archive writer gives blocks back once it has
- * written (and hashed) them (`release`), so receiving 1 GB allocates a few MiB. (Not shared
- * memory: V8 copies into a SharedArrayBuffer byte by byte unless source and target are equally
- * aligned, ~3 GB/s instead of ~25 GB/s for an unaligned 8 KiB event.)
+ * of its page faults. Here the socket reads straight into a block of a small pool (net `onread`
+ * with a buffer per read: the free end of the block being filled), events are handed out as views
+ * of it where they landed, and the archive writer gives blocks back once it has copied them out
+ * (`release`), so receiving 1 GB allocates a few MiB and copies nothing in JavaScript. (It used to
+ * read into one fixed buffer and copy each event into a block: the archiver's largest memmove, ~0.1 s
+ * of CPU per GB.) The blocks can be carved from memory the caller gives (`blockMemory`: the archiver
+ * gives shared memory the staging ring is part of, so events reach the ring with WebAssembly's
+ * memory.copy, staging-ring.ts).
  *
  * Flow control: above `maxBufferedBytes` of events not yet released (or, without recycling, not
  * yet taken), or above MAX_QUEUED_EVENTS events not yet taken, the socket is paused, so a slow
@@ -28,11 +31,13 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { ERROR_CODES, PitrError } from '@pitr/core';
 import { COM_BINLOG_DUMP, EOF_PACKET_MAX_PAYLOAD, STREAM_EOF, STREAM_ERR, STREAM_OK } from './replication-protocol.js';
 
-/** Bytes read from the socket per read (the fixed read buffer). */
+/** The read buffer of the handshake (before the dump takes the socket over). */
 const READ_BUFFER_BYTES = 256 * 1024;
-/** Pool block size: events are copied into blocks of this size; a bigger event gets its own buffer. */
-const BLOCK_BYTES = 1 << 20;
-const DEFAULT_MAX_BUFFERED = 32 << 20;
+/** Pool block size: the socket reads into blocks of this size; a bigger packet gets its own buffer. */
+export const BLOCK_BYTES = 1 << 20;
+/** A block with less room than this left is not read into: the next block takes over. */
+const MIN_READ_BYTES = 64 * 1024;
+export const DEFAULT_MAX_BUFFERED = 32 << 20;
 /**
  * Events handed out at most per batch before the socket pauses: a view object per event, and
  * 32 MiB of 100-byte events (OLTP) is 300k of them, which outlived young-generation collections and
@@ -45,25 +50,26 @@ const PACKET_HEADER_BYTES = 4;
 
 /**
  * The socket of a dump connection. mysql2 gets it through its `stream` option and sees its bytes
- * as 'data' events (copied out of the fixed read buffer) until `startBinlogDump` takes it over.
+ * as 'data' events (copied out of a fixed read buffer) until `startBinlogDump` takes it over; from
+ * then on each read lands where the dump stream wants it (its `readTarget`).
  */
 export class DumpSocket {
   readonly #readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-  /** The same memory as a plain Uint8Array (its subarray() has no Buffer species lookup). */
-  readonly #readView = new Uint8Array(this.#readBuffer.buffer, this.#readBuffer.byteOffset, READ_BUFFER_BYTES);
   #socket: Socket | undefined;
   #sink: ((bytes: Uint8Array, length: number) => void) | undefined;
+  #target: (() => Uint8Array) | undefined;
 
   /** The mysql2 `stream` option. */
   connector(target: { readonly host?: string; readonly port?: number; readonly socketPath?: string }): () => Socket {
     return () => {
       const onread = {
-        buffer: this.#readBuffer,
+        // called for every read: where the next one lands
+        buffer: (): Uint8Array => this.#target?.() ?? this.#readBuffer,
         callback: (length: number, bytes: Uint8Array): boolean => {
           const sink = this.#sink;
           const socket = this.#socket!;
           if (sink === undefined) socket.emit('data', Buffer.from(bytes.subarray(0, length)));
-          else sink(this.#readView, length);
+          else sink(bytes, length);
           return true;
         },
       };
@@ -81,9 +87,14 @@ export class DumpSocket {
     return this.#socket;
   }
 
-  /** @internal from now on the bytes go to `sink` (valid only during the call) instead of mysql2 */
-  takeOver(sink: (bytes: Uint8Array, length: number) => void): void {
+  /**
+   * @internal from now on the bytes go to `sink` (`bytes` is valid only during the call) instead
+   * of mysql2, and each next read lands in what `target` returns (a read under way already lands
+   * in the fixed buffer)
+   */
+  takeOver(sink: (bytes: Uint8Array, length: number) => void, target?: () => Uint8Array): void {
     this.#sink = sink;
+    this.#target = target;
   }
 }
 
@@ -109,6 +120,11 @@ export interface BinlogDumpStreamOptions {
    * it every block is left to the garbage collector (for short dumps that read a few events).
    */
   readonly recycle?: boolean;
+  /**
+   * Memory to carve the pool's blocks from (whole blocks of BLOCK_BYTES; more blocks, when needed,
+   * are allocated). Default: allocated.
+   */
+  readonly blockMemory?: Uint8Array;
   /** Fail when no packet arrived for this long (default: never). Heartbeats count as packets. */
   readonly idleTimeoutMs?: number;
   /** Turns a connection or server error into the error the consumer sees. */
@@ -162,39 +178,32 @@ export function parseErrPacket(body: Uint8Array): DumpServerError {
   return new DumpServerError(errno, sqlState, b.toString('utf8', at));
 }
 
-/** A block of the pool: events are copied in at `filled`; `released` bytes are no longer needed. */
+/**
+ * A block the socket reads into: packets are framed where they landed and each event is handed out
+ * as a view of it. [0, `filled`) holds complete packets; `released` bytes are no longer needed.
+ */
 interface Block {
-  readonly bytes: Buffer;
+  readonly bytes: Uint8Array;
   /** bytes.buffer and bytes.byteOffset, read once (each read of `.buffer` is a call into the runtime). */
   readonly memory: ArrayBufferLike;
   readonly base: number;
   filled: number;
   released: number;
-  /** A pool block (reused once released) or a buffer for one big event. */
+  /** A pool block (reused once released) or a buffer for one big packet or joined message. */
   readonly pooled: boolean;
-}
-
-const enum Read {
-  Header,
-  Marker,
-  Body,
-}
-
-const enum Message {
-  /** One event in one packet: copied straight into a block. */
-  Event,
-  /** An event of several packets (≥ 16 MiB): pieces joined at the end. */
-  LargeEvent,
-  Eof,
-  Err,
-  /** A packet we do not expect: kept to report it. */
-  Other,
 }
 
 /**
  * The events of one COM_BINLOG_DUMP, in batches (whatever arrived since the last call), until the
  * server's EOF (non-blocking dump) or `close()`. Events are views into the stream's blocks: with
  * `recycle`, valid until released; without, for as long as the consumer keeps them.
+ *
+ * The socket reads straight into the block being filled (`readTarget`, the DumpSocket's read
+ * buffer once it is taken over), so an event is not copied here at all: only the packet framing is
+ * read, and an unfinished packet at a block's end moves to the next block's start. A packet bigger
+ * than a block is read into a buffer of its own; a message of several packets (≥ 16 MiB) is joined.
+ * Bytes read elsewhere (a read already under way when the dump started, or `feed` from a test) are
+ * copied in first.
  */
 export class BinlogDumpStream implements AsyncIterableIterator<readonly Uint8Array[]> {
   #queue: Uint8Array[] = [];
@@ -213,31 +222,29 @@ export class BinlogDumpStream implements AsyncIterableIterator<readonly Uint8Arr
   /** Bytes of event data received (without packet framing). */
   bytesReceived = 0;
 
-  // --- blocks: in fill order (with recycle), the one being filled, free pool blocks
+  // --- blocks: in fill order (with recycle), free pool blocks, pool memory not yet carved
   readonly #blocks: Block[] = [];
-  readonly #byBuffer = new Map<ArrayBufferLike, Block>();
-  readonly #free: Buffer[] = [];
-  #current: Block | undefined;
+  readonly #free: Block[] = [];
+  readonly #poolMemory: Uint8Array | undefined;
+  #poolCarved = 0;
   /** Bytes of the blocks not free (with recycle). */
   #heldBytes = 0;
 
+  // --- reading: the block read into, where its unframed bytes start and where the next read lands
+  #cur: Block;
+  #parseAt = 0;
+  #readAt = 0;
+  /** The last read target handed out: a read into it needs no copy. */
+  #target: Uint8Array | undefined;
+  /** A packet bigger than a block, read whole (header included) into its own buffer. */
+  #big: Uint8Array | undefined;
+  #bigHave = 0;
+
   // --- packet framing state
-  #read: Read = Read.Header;
-  readonly #header = Buffer.alloc(PACKET_HEADER_BYTES);
-  #headerHave = 0;
-  #packetLength = 0;
-  #packetLeft = 0;
   #nextSeq = 1;
-  /** The packet being read has 0xffffff bytes: its message goes on in the next packet. */
+  /** The last packet had 0xffffff bytes: its message goes on in the next packet (payload parts so far). */
   #continued = false;
-  #message: Message = Message.Event;
-  /** Message.Event: where the event goes. */
-  #eventBlock: Block | undefined;
-  #eventStart = 0;
-  #eventEnd = 0;
-  /** Other messages: their bytes so far. */
   #parts: Buffer[] = [];
-  #partsBytes = 0;
 
   /** @internal use startBinlogDump */
   constructor(socket: Socket, options: BinlogDumpStreamOptions) {
@@ -245,6 +252,8 @@ export class BinlogDumpStream implements AsyncIterableIterator<readonly Uint8Arr
     this.#maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
     this.#recycle = options.recycle === true;
     this.#mapError = options.mapError ?? ((e) => e);
+    this.#poolMemory = options.blockMemory;
+    this.#cur = this.#takeBlock();
     const idle = options.idleTimeoutMs;
     if (idle !== undefined && idle > 0) {
       this.#timer = setInterval(() => {
@@ -274,21 +283,60 @@ export class BinlogDumpStream implements AsyncIterableIterator<readonly Uint8Arr
    */
   release(event: Uint8Array): void {
     if (!this.#recycle) return;
-    const block = this.#byBuffer.get(event.buffer);
-    if (block === undefined || !this.#blocks.includes(block)) return;
-    while (this.#blocks[0] !== block) this.#freeBlock(this.#blocks.shift()!);
-    const end = event.byteOffset - block.base + event.length;
+    const memory = event.buffer;
+    const offset = event.byteOffset;
+    const blocks = this.#blocks;
+    let k = 0;
+    while (k < blocks.length) {
+      const b = blocks[k]!;
+      if (b.memory === memory && offset >= b.base && offset < b.base + b.bytes.length) break;
+      k++;
+    }
+    if (k === blocks.length) return;
+    for (; k > 0; k--) this.#freeBlock(blocks.shift()!);
+    const block = blocks[0]!;
+    const end = offset - block.base + event.length;
     if (end > block.released) block.released = end;
-    if (block !== this.#current && block.released >= block.filled) this.#freeBlock(this.#blocks.shift()!);
+    if (block !== this.#cur && block.released >= block.filled) this.#freeBlock(blocks.shift()!);
     if (this.#paused && this.#heldBytes < this.#maxBuffered && this.#queue.length <= MAX_QUEUED_EVENTS) this.#resume();
   }
 
-  /** @internal the socket's bytes (a view of the read buffer, valid during the call) */
+  /**
+   * @internal Where the socket's next read should land: the free end of the block being filled
+   * (or the rest of a big packet). A read into it is then passed to `feed` without a copy.
+   */
+  readTarget(): Uint8Array {
+    let t: Uint8Array;
+    if (this.#big !== undefined) t = this.#big.subarray(this.#bigHave);
+    else {
+      const size = this.#cur.bytes.length;
+      // little room left, or the unfinished packet would not fit: on in the next block
+      if (size - this.#readAt < MIN_READ_BYTES || this.#parseAt + this.#unfinishedLength() > size) this.#nextBlock();
+      t = this.#cur.bytes.subarray(this.#readAt);
+    }
+    this.#target = t;
+    return t;
+  }
+
+  /** @internal `length` bytes the socket read into `bytes` (the last readTarget, or memory of its own: copied) */
   feed(bytes: Uint8Array, length: number): void {
     if (this.#closed || this.#ended || this.#error !== undefined) return;
     this.#lastPacketMs = Date.now();
     try {
-      this.#frame(bytes, length);
+      if (bytes === this.#target && bytes.length > 0) {
+        this.#target = undefined;
+        this.#received(length);
+      } else {
+        this.#target = undefined;
+        for (let at = 0; at < length && !this.#ended && this.#error === undefined; ) {
+          const into = this.readTarget();
+          const n = Math.min(into.length, length - at);
+          into.set(bytes.subarray(at, at + n));
+          this.#target = undefined;
+          this.#received(n);
+          at += n;
+        }
+      }
     } catch (e) {
       this.fail(e);
       this.#socket.destroy();
@@ -301,161 +349,159 @@ export class BinlogDumpStream implements AsyncIterableIterator<readonly Uint8Arr
     }
   }
 
-  #frame(bytes: Uint8Array, length: number): void {
-    let i = 0;
-    while (i < length) {
-      if (this.#read === Read.Header) {
-        while (this.#headerHave < PACKET_HEADER_BYTES && i < length) this.#header[this.#headerHave++] = bytes[i++]!;
-        if (this.#headerHave < PACKET_HEADER_BYTES) return;
-        this.#headerHave = 0;
-        const h = this.#header;
-        const packetLength = h[0]! | (h[1]! << 8) | (h[2]! << 16);
-        const seq = h[3]!;
-        if (seq !== this.#nextSeq) throw new Error(`binlog stream out of sequence: packet ${seq}, expected ${this.#nextSeq}`);
-        this.#nextSeq = (seq + 1) & 0xff;
-        this.#packetLength = packetLength;
-        this.#packetLeft = packetLength;
-        const wasContinued = this.#continued;
-        this.#continued = packetLength === MAX_PACKET_PAYLOAD;
-        if (wasContinued) {
-          this.#read = Read.Body;
-          if (packetLength === 0) this.#messageDone();
-          continue;
-        }
-        if (packetLength === 0) throw new Error('empty packet in the binlog stream');
-        this.#read = Read.Marker;
-        continue;
-      }
-      if (this.#read === Read.Marker) {
-        const marker = bytes[i++]!;
-        this.#packetLeft--;
-        this.#startMessage(marker, bytes, i, length);
-        this.#read = Read.Body;
-        if (this.#packetLeft === 0) this.#packetDone();
-        if (this.#ended || this.#error !== undefined) return;
-        continue;
-      }
-      // Read.Body
-      const take = Math.min(this.#packetLeft, length - i);
-      if (this.#message === Message.Event) {
-        const to = this.#eventBlock!.bytes;
-        let at = this.#eventEnd;
-        // a short event byte by byte: cheaper than the view a bulk copy needs
-        if (take <= 64) for (let k = i, end = i + take; k < end; k++) to[at++] = bytes[k]!;
-        else to.set(bytes.subarray(i, i + take), at);
-        this.#eventEnd += take;
-      } else {
-        this.#parts.push(Buffer.from(bytes.subarray(i, i + take)));
-        this.#partsBytes += take;
-      }
-      i += take;
-      this.#packetLeft -= take;
-      if (this.#packetLeft === 0) {
-        this.#packetDone();
-        if (this.#ended || this.#error !== undefined) return;
-      }
-    }
-  }
-
-  /** A message starts with `marker`; its next bytes are bytes[at, length) (as many as arrived). */
-  #startMessage(marker: number, bytes: Uint8Array, at: number, length: number): void {
-    this.#parts = [];
-    this.#partsBytes = 0;
-    if (marker === STREAM_OK) {
-      if (this.#continued) {
-        this.#message = Message.LargeEvent;
-        return;
-      }
-      this.#message = Message.Event;
-      const size = this.#packetLeft;
-      // Placed at its file offset's alignment (mod 8; the header's log_pos is where it ends), the
-      // writer's copy into shared memory goes word by word (staging-ring.ts). When the header has
-      // not arrived yet, or it is an artificial event (log_pos 0), anywhere.
-      const logPos = size >= 17 && length - at >= 17 ? (bytes[at + 13]! | (bytes[at + 14]! << 8) | (bytes[at + 15]! << 16) | (bytes[at + 16]! << 24)) >>> 0 : 0;
-      const block = this.#blockFor(size + 7);
-      if (logPos !== 0) block.filled += (logPos - size - block.base - block.filled) & 7;
-      this.#eventBlock = block;
-      this.#eventStart = block.filled;
-      this.#eventEnd = block.filled;
-      block.filled += size;
+  /** `n` more bytes landed where readTarget pointed. */
+  #received(n: number): void {
+    const big = this.#big;
+    if (big !== undefined) {
+      this.#bigHave += n;
+      if (this.#bigHave < big.length) return;
+      this.#big = undefined;
+      this.#packet(big, 0, big.length - PACKET_HEADER_BYTES, undefined);
       return;
     }
-    if (marker === STREAM_EOF && this.#packetLength < EOF_PACKET_MAX_PAYLOAD) this.#message = Message.Eof;
-    else if (marker === STREAM_ERR) this.#message = Message.Err;
-    else {
-      this.#message = Message.Other;
-      this.#parts.push(Buffer.of(marker));
+    this.#readAt += n;
+    this.#frame();
+  }
+
+  /** Frames the complete packets of the current block; an unfinished one waits for more bytes. */
+  #frame(): void {
+    const block = this.#cur;
+    const b = block.bytes;
+    for (;;) {
+      const at = this.#parseAt;
+      const have = this.#readAt - at;
+      if (have < PACKET_HEADER_BYTES) return;
+      const length = b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16);
+      const seq = b[at + 3]!;
+      if (seq !== this.#nextSeq) throw new Error(`binlog stream out of sequence: packet ${seq}, expected ${this.#nextSeq}`);
+      const total = PACKET_HEADER_BYTES + length;
+      if (total > b.length) {
+        // bigger than any block: the rest of it is read into a buffer of its own
+        const big = new Uint8Array(total);
+        big.set(b.subarray(at, this.#readAt));
+        this.#big = big;
+        this.#bigHave = have;
+        this.#readAt = at;
+        return;
+      }
+      if (have < total) return;
+      this.#parseAt = at + total;
+      block.filled = this.#parseAt;
+      this.#packet(b, at, length, block);
+      if (this.#ended || this.#error !== undefined) return;
     }
   }
 
-  #packetDone(): void {
-    this.#read = Read.Header;
-    if (!this.#continued) this.#messageDone();
+  /** Total bytes of the unfinished packet at the parse position (0 while its header is incomplete). */
+  #unfinishedLength(): number {
+    const b = this.#cur.bytes;
+    const at = this.#parseAt;
+    if (this.#readAt - at < PACKET_HEADER_BYTES) return 0;
+    return PACKET_HEADER_BYTES + (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16));
   }
 
-  #messageDone(): void {
-    this.#read = Read.Header;
-    switch (this.#message) {
-      case Message.Event: {
-        const block = this.#eventBlock!;
-        // a plain view: Buffer#subarray costs a species lookup per event
-        this.#push(new Uint8Array(block.memory, block.base + this.#eventStart, this.#eventEnd - this.#eventStart));
-        return;
-      }
-      case Message.LargeEvent: {
-        const block = this.#blockFor(this.#partsBytes);
-        const start = block.filled;
-        for (const p of this.#parts) {
-          p.copy(block.bytes, block.filled);
-          block.filled += p.length;
-        }
-        this.#parts = [];
-        this.#push(new Uint8Array(block.memory, block.base + start, block.filled - start));
-        return;
-      }
-      case Message.Eof:
-        this.end();
-        return;
-      case Message.Err:
-        this.fail(parseErrPacket(Buffer.concat(this.#parts)));
-        return;
-      case Message.Other: {
-        const first = this.#parts[0]?.[0] ?? 0;
-        this.fail(new Error(`unexpected packet in the binlog stream (first byte 0x${first.toString(16)}, ${this.#packetLength} bytes)`));
-        return;
-      }
+  /**
+   * The packet at `at` of `bytes` (its header checked), of `length` payload bytes: in `block`, or
+   * (undefined) in memory of its own that is never reused.
+   */
+  #packet(bytes: Uint8Array, at: number, length: number, block: Block | undefined): void {
+    this.#nextSeq = (this.#nextSeq + 1) & 0xff;
+    const body = at + PACKET_HEADER_BYTES;
+    if (this.#continued || length === MAX_PACKET_PAYLOAD) {
+      // a message of several packets (an event ≥ 16 MiB): joined once complete
+      const part = bytes.subarray(body, body + length);
+      this.#parts.push(block === undefined ? Buffer.from(part.buffer, part.byteOffset, part.length) : Buffer.from(part));
+      this.#continued = length === MAX_PACKET_PAYLOAD;
+      if (!this.#continued) this.#joined();
+      return;
     }
+    if (length === 0) throw new Error('empty packet in the binlog stream');
+    const marker = bytes[body]!;
+    if (marker === STREAM_OK) {
+      const b = block ?? this.#ownBlock(bytes);
+      this.#push(new Uint8Array(b.memory, b.base + body + 1, length - 1));
+      return;
+    }
+    this.#message(marker, bytes.subarray(body + 1, body + length), length);
   }
 
-  /** A block with room for `size` bytes at its `filled` offset. */
-  #blockFor(size: number): Block {
-    const cur = this.#current;
-    if (cur !== undefined && cur.bytes.length - cur.filled >= size) return cur;
-    if (cur !== undefined) this.#retireCurrent();
-    const pooled = size <= BLOCK_BYTES;
-    const bytes = pooled ? (this.#free.pop() ?? Buffer.allocUnsafeSlow(BLOCK_BYTES)) : Buffer.allocUnsafeSlow(size);
-    const block: Block = { bytes, memory: bytes.buffer, base: bytes.byteOffset, filled: 0, released: 0, pooled };
-    if (this.#recycle) {
-      this.#blocks.push(block);
-      this.#byBuffer.set(block.memory, block);
-      this.#heldBytes += block.bytes.length;
+  /** A message of several packets is complete. */
+  #joined(): void {
+    const message = Buffer.concat(this.#parts);
+    this.#parts = [];
+    const marker = message[0]!;
+    if (marker === STREAM_OK) {
+      const block = this.#ownBlock(message);
+      this.#push(new Uint8Array(block.memory, block.base + 1, message.length - 1));
+      return;
     }
-    // A big event's buffer is not filled further: the next event starts a pool block.
-    this.#current = block;
+    this.#message(marker, message.subarray(1), message.length);
+  }
+
+  /** A message other than an event: EOF, ERR, or one we do not expect. */
+  #message(marker: number, body: Uint8Array, length: number): void {
+    if (marker === STREAM_EOF && length < EOF_PACKET_MAX_PAYLOAD) this.end();
+    else if (marker === STREAM_ERR) this.fail(parseErrPacket(body));
+    else this.fail(new Error(`unexpected packet in the binlog stream (first byte 0x${marker.toString(16)}, ${length} bytes)`));
+  }
+
+  /**
+   * The block being filled has too little room left: the next block takes over, with the
+   * unfinished packet at its end moved to its start.
+   */
+  #nextBlock(): void {
+    const old = this.#cur;
+    const next = this.#takeBlock();
+    const pending = old.bytes.subarray(this.#parseAt, this.#readAt);
+    next.bytes.set(pending);
+    old.filled = this.#parseAt;
+    this.#cur = next;
+    this.#parseAt = 0;
+    this.#readAt = pending.length;
+    if (this.#recycle && this.#blocks[0] === old && old.released >= old.filled) this.#freeBlock(this.#blocks.shift()!);
+  }
+
+  /** A free pool block, tracked (with recycle) from now on. */
+  #takeBlock(): Block {
+    let block = this.#free.pop();
+    if (block === undefined) {
+      const pool = this.#poolMemory;
+      let bytes: Uint8Array;
+      if (pool !== undefined && pool.length - this.#poolCarved >= BLOCK_BYTES) {
+        bytes = pool.subarray(this.#poolCarved, this.#poolCarved + BLOCK_BYTES);
+        this.#poolCarved += BLOCK_BYTES;
+      } else {
+        const own = Buffer.allocUnsafeSlow(BLOCK_BYTES);
+        bytes = new Uint8Array(own.buffer, own.byteOffset, BLOCK_BYTES);
+      }
+      block = { bytes, memory: bytes.buffer, base: bytes.byteOffset, filled: 0, released: 0, pooled: true };
+    }
+    block.filled = 0;
+    block.released = 0;
+    this.#track(block);
     return block;
   }
 
-  /** The block being filled is full: free now if everything in it was released already. */
-  #retireCurrent(): void {
-    const cur = this.#current!;
-    this.#current = undefined;
-    if (this.#recycle && this.#blocks[0] === cur && cur.released >= cur.filled) this.#freeBlock(this.#blocks.shift()!);
+  /** A block for memory of its own (a big packet, a joined message). */
+  #ownBlock(bytes: Uint8Array): Block {
+    const block: Block = { bytes, memory: bytes.buffer, base: bytes.byteOffset, filled: bytes.length, released: 0, pooled: false };
+    // in stream order: before the block being filled, whose events come later
+    if (this.#recycle) {
+      this.#blocks.splice(this.#blocks.length - 1, 0, block);
+      this.#heldBytes += bytes.length;
+    }
+    return block;
+  }
+
+  #track(block: Block): void {
+    if (!this.#recycle) return;
+    this.#blocks.push(block);
+    this.#heldBytes += block.bytes.length;
   }
 
   #freeBlock(block: Block): void {
-    this.#byBuffer.delete(block.memory);
     this.#heldBytes -= block.bytes.length;
-    if (block.pooled && !this.#closed) this.#free.push(block.bytes);
+    if (block.pooled && !this.#closed) this.#free.push(block);
   }
 
   #push(event: Uint8Array): void {
@@ -547,7 +593,10 @@ export function startBinlogDump(dumpSocket: DumpSocket, request: BinlogDumpReque
   const payload = binlogDumpPayload(request);
   const socket = dumpSocket.socket;
   const stream = new BinlogDumpStream(socket, options);
-  dumpSocket.takeOver((bytes, length) => stream.feed(bytes, length));
+  dumpSocket.takeOver(
+    (bytes, length) => stream.feed(bytes, length),
+    () => stream.readTarget(),
+  );
   const lost = (): void => {
     const e = new Error('Connection lost: The server closed the connection.') as Error & { code: string };
     e.code = 'PROTOCOL_CONNECTION_LOST';

@@ -63,6 +63,7 @@ export interface OpenDumpOptions {
   /** See BinlogDumpStreamOptions. */
   readonly maxBufferedBytes?: number;
   readonly recycle?: boolean;
+  readonly blockMemory?: Uint8Array;
 }
 
 const GRANT_HINT = (user: string): string =>
@@ -202,6 +203,7 @@ export class ReplicationSource {
         idleTimeoutMs: options.idleTimeoutMs ?? 3 * heartbeatMs + 10_000,
         ...(options.maxBufferedBytes === undefined ? {} : { maxBufferedBytes: options.maxBufferedBytes }),
         ...(options.recycle === undefined ? {} : { recycle: options.recycle }),
+        ...(options.blockMemory === undefined ? {} : { blockMemory: options.blockMemory }),
         mapError: (e) => sourceError(this.url, e, this.#options, `reading binlog ${options.file} from the server failed`, options.beforeWriting === true),
       },
     );
