@@ -16,8 +16,7 @@ import { join } from 'node:path';
 import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { constants as zlibConstants, createGzip } from 'node:zlib';
-import { CompressStream } from 'zstd-napi';
-import { ATOMIC_TEMP_PREFIX, ERROR_CODES, PitrError, REPO_WRITE_HINT, SyncedFileSink, fileIoError, isPitrError, syncDirectory } from '@pitr/core';
+import { ATOMIC_TEMP_PREFIX, ERROR_CODES, PitrError, REPO_WRITE_HINT, SyncedFileSink, fileIoError, isPitrError, syncDirectory, zstdNapi } from '@pitr/core';
 import type { Flavor } from '@pitr/core';
 import { BinlogFileScanner, type BinlogFileStats } from './binlog-file-scanner.js';
 import { COMPRESSION_SUFFIX, type ArchiveCompression, type ManifestFileEntry } from '@pitr/core';
@@ -285,10 +284,10 @@ function compressorFor(compression: ArchiveCompression, level: number | undefine
       return createGzip({ chunkSize: OUTPUT_CHUNK_BYTES, level: level ?? zlibConstants.Z_DEFAULT_COMPRESSION });
     case 'zstd':
       try {
-        return new CompressStream({ compressionLevel: level ?? 3, nbWorkers: ZSTD_WORKERS });
+        return new (zstdNapi().CompressStream)({ compressionLevel: level ?? 3, nbWorkers: ZSTD_WORKERS });
       } catch {
         // a zstd built without threads refuses nbWorkers: compress here
-        return new CompressStream({ compressionLevel: level ?? 3 });
+        return new (zstdNapi().CompressStream)({ compressionLevel: level ?? 3 });
       }
     case 'none':
       return new PassThrough();

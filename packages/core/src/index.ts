@@ -130,3 +130,4 @@ export type { Transaction, TableCounts, RowOperation } from './binlog/transactio
 // the binlog archive's manifest (written by @pitr/binlog-archiver, read by list/plan/verify/expire)
 export { MANIFEST_FORMAT, MANIFEST_VERSION, MANIFEST_FILE, COMPRESSION_SUFFIX, manifestPath, readManifest, writeManifest, withEntry, compareBinlogNames, validateManifest, updateManifest } from './repo/binlog-manifest.js';
 export type { ArchiveCompression, TimelineSource, ManifestFileEntry, BinlogManifest, ManifestGap, ManifestGapEdge } from './repo/binlog-manifest.js';
+export { zstdNapi, type ZstdNapi } from './zstd.js';

@@ -12,13 +12,13 @@ import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { pipeline, type Readable, type Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { DecompressStream } from 'zstd-napi';
 import { BinlogFormatError, ERROR_CODES, PitrError, isPitrError } from '../errors/pitr-error.js';
 import { BINLOG_CHECKSUM_ALG_CRC32, BINLOG_MAGIC, EVENT_HEADER_LENGTH, FORMAT_DESCRIPTION_EVENT, MARIADB_START_ENCRYPTION_EVENT, isKnownEventType } from './constants.js';
 import { rejectStartEncryptionEvent } from './events/mariadb-events.js';
 import { BinlogParser, type BinlogParserOptions } from './parser.js';
 import { type ChecksumFile, ChecksumWorker } from './checksum-worker.js';
 import type { BinlogEvent } from './types.js';
+import { zstdNapi } from '../zstd.js';
 
 export interface ReadBinlogOptions extends BinlogParserOptions {
   /** Verify CRC32 checksums (default true). */
@@ -599,7 +599,7 @@ async function* fileChunks(path: string, onPlainFile: (file: ChecksumFile) => vo
     return;
   }
   const raw = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
-  const t: Transform = gzip ? createGunzip({ chunkSize: READ_CHUNK_BYTES }) : new DecompressStream();
+  const t: Transform = gzip ? createGunzip({ chunkSize: READ_CHUNK_BYTES }) : new (zstdNapi().DecompressStream)();
   // pipeline forwards read errors into t and destroys both on failure.
   pipeline(raw, t, () => undefined);
   yield* guarded(t, path, gzip ? 'gzip' : 'zstd');

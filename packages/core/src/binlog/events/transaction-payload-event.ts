@@ -7,11 +7,12 @@
  * OTW_PAYLOAD_HEADER_END_MARK (0); then payload_size bytes of (usually zstd) data. The payload is a
  * sequence of ordinary events whose log_pos is 0 and that carry no checksum.
  */
-import { Decompressor } from 'zstd-napi';
+import type { Decompressor } from 'zstd-napi';
 import { Cursor } from '../cursor.js';
 import type { DecodeContext } from '../decode-context.js';
 import { TRANSACTION_PAYLOAD_EVENT } from '../constants.js';
 import type { EventBody } from '../types.js';
+import { zstdNapi } from '../../zstd.js';
 
 export type TransactionPayloadBody = Extract<EventBody, { kind: 'transaction_payload' }>;
 
@@ -29,7 +30,7 @@ export const COMPRESSION_NONE = 255;
 const MAX_UNCOMPRESSED_BYTES = 2 ** 32;
 
 /** zstd context reused across payload events (see decodeTransactionPayloadEvent). */
-let sharedDecompressor = new Decompressor();
+let sharedDecompressor: Decompressor | undefined;
 
 export interface DecodedTransactionPayload {
   readonly body: TransactionPayloadBody;
@@ -85,16 +86,16 @@ export function decodeTransactionPayloadEvent(body: Uint8Array, ctx: DecodeConte
     // rejected before zstd sees them, and after any other failure the context is replaced.
     const incomplete = zstdFramesProblem(data);
     if (incomplete !== undefined) c.fail(`zstd payload is damaged: ${incomplete}`, dataOffset);
-    const d = sharedDecompressor;
+    const d = (sharedDecompressor ??= new (zstdNapi().Decompressor)());
     try {
       const out = d.decompress(data);
       payload = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     } catch (e) {
-      sharedDecompressor = new Decompressor();
+      sharedDecompressor = undefined;
       return c.fail(`zstd payload does not decompress: ${(e as Error).message}`, dataOffset);
     }
     if (uncompressedSize !== undefined && payload.length !== uncompressedSize) {
-      sharedDecompressor = new Decompressor();
+      sharedDecompressor = undefined;
       c.fail(`payload decompressed to ${payload.length} bytes, header says ${uncompressedSize}`, dataOffset);
     }
   } else {
