@@ -79,6 +79,15 @@ describe('help built from the option table', () => {
     expect(r.stdout).toBe(renderCommandHelp('binlog decode'));
   });
 
+  it('describes what the archive commands do today (reconnects, binlog pruning, binlog verification)', () => {
+    const archive = renderCommandHelp('archive');
+    expect(archive).toMatch(/reconnects\s+with\s+backoff/);
+    expect(archive).toMatch(/status\.json/);
+    expect(archive).not.toMatch(/Not implemented yet/);
+    expect(renderCommandHelp('expire')).toMatch(/archived\s+binlogs\s+\(pitr\s+archive\)\s+no\s+retained\s+backup\s+needs\s+are\s+removed/);
+    expect(renderCommandHelp('verify')).toMatch(/every\s+event's\s+CRC32/);
+  });
+
   it('--version prints the package version', async () => {
     const r = await run('--version');
     expect(r.code).toBe(0);

@@ -199,8 +199,8 @@ export const OPTIONS = {
     type: 'boolean',
     summary: "keep receiving the server's new events until SIGINT/SIGTERM, instead of stopping at its current end",
     details: [
-      'On SIGINT/SIGTERM what was received is synced and recorded, and pitr exits 0. The manifest entry of the file being received is rewritten every 10 s.',
-      'Not implemented yet: reconnecting after a server restart or a dropped connection (pitr exits with code 1; run it again, it continues where the archive ends).',
+      'On SIGINT/SIGTERM what was received is synced and recorded, and pitr exits 0. After a server restart or a dropped connection it reconnects with backoff (0.5 s doubling to 30 s) and continues from the last complete transaction on disk (another server behind the URL, after a failover, goes to a new timeline). Other errors (a server id clash, a disk error) stop it.',
+      'It logs its lag (seconds behind the source) every minute and rewrites the manifest entry of the file being received every 5 s; <repo>/binlogs/status.json (rewritten at most once a second) holds the last archived file, position, GTID and event time, the lag, counters and the last error, for monitoring.',
     ],
   },
   'server-id': {
@@ -439,9 +439,10 @@ export const COMMANDS = {
   },
   verify: {
     path: ['verify'],
-    summary: 'check every backup of a repository: checksum, gzip, completion trailer, coordinates',
+    summary: 'check every backup and archived binlog of a repository: checksums, gzip, completion trailer, coordinates, continuity',
     description: [
-      'Reads each completed backup in full (streamed): its size and SHA-256 against the record, the whole gzip stream, the `-- Dump completed` trailer and the binlog coordinates against the record. Every problem is listed; the exit code is 3 when there is any.',
+      'Reads each completed backup in full (streamed): its size and SHA-256 against the record, the whole gzip stream, the `-- Dump completed` trailer and the binlog coordinates against the record.',
+      "Then every archived binlog file (pitr archive), timeline by timeline: the SHA-256 of the stored file and of the binlog it decompresses to, every event's CRC32, its end position against the manifest, and the continuity of file names, positions and GTIDs from one file to the next; the file still being written is checked up to its current end. Every problem is listed; the exit code is 3 when there is any.",
       'Also reported, as warnings: interrupted backups and leftover temporary files (.pitr-tmp-*) of interrupted writers.',
     ],
     positionals: [],
@@ -453,16 +454,16 @@ export const COMMANDS = {
   },
   expire: {
     path: ['expire'],
-    summary: 'remove the oldest backups beyond a retention policy',
+    summary: 'remove the oldest backups beyond a retention policy, and the archived binlogs only they needed',
     description: [
       'Keeps the newest N completed backups (--keep) or those of the last D days (--keep-days), and removes older completed backups: the dump first, the catalog record last, under the repository lock. The newest completed backup is never removed; failed and interrupted records are left alone.',
-      'Archived binlogs are not pruned yet (expire leaves the binlog archive alone).',
+      "Then archived binlogs (pitr archive) no retained backup needs are removed: in the timeline holding a retained backup's binlog coordinates, its file and every later one are kept; newer timelines are kept whole, and each timeline's last file (where the archiver continues). Safe while pitr archive --follow runs. Without any completed backup no binlog is removed.",
     ],
     positionals: [],
     options: ['repo', 'keep', 'keep-days', 'dry-run', 'json'],
     optionText: {
-      'dry-run': { summary: 'show which backups would be removed; remove nothing' },
-      json: { summary: 'print the removed and kept backups as JSON' },
+      'dry-run': { summary: 'show which backups and archived binlogs would be removed; remove nothing' },
+      json: { summary: 'print the removed and kept backups and the binlog pruning as JSON' },
     },
     examples: [
       { command: 'pitr expire --repo /backups/db1 --keep 7', summary: 'keep the newest seven backups' },
