@@ -794,8 +794,13 @@ class ArchiveRun {
         this.#warn(`${name}: cut ${cutBytes} byte(s) after offset ${keep} left by an interrupted run (${reason}); they are fetched again`);
       }
       const file = await OpenBinlogFile.reopen(this.#dir, name, keep, scan.badMagic, this.#fileOptions);
-      const fresh = new BinlogFileScanner(name, { onWarning: this.#warn });
-      if (keep > 4) await scanPlainBinlogFile(file.path, fresh);
+      // Nothing cut: the scan above saw exactly the file as it stays (scanned once, not twice:
+      // every run, a cron job's idle ones too, reads the open file, up to max_binlog_size).
+      let fresh = scanner;
+      if (scan.badMagic || cutBytes > 0) {
+        fresh = new BinlogFileScanner(name, { onWarning: this.#warn });
+        if (keep > 4) await scanPlainBinlogFile(file.path, fresh);
+      }
       this.#useDigestWorker(file, fresh);
       this.#current = { name, file, scanner: fresh, baseEvents: fresh.stats.events, baseTransactions: fresh.stats.transactions };
     }

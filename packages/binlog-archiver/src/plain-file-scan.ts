@@ -97,8 +97,29 @@ export async function scanPlainBinlogFile(path: string, scanner: BinlogFileScann
           if (options.tolerateDamage === true) return { sizeBytes: totalBytes, badMagic: false, damagedBytes: totalBytes - pendingOffset - at, damage };
           throw new BinlogFormatError(damage, { file: scanner.fileName, offset: pendingOffset + at });
         }
-        if (data.length - at < size) break;
-        const event = data.subarray(at, at + size);
+        let event: Uint8Array;
+        if (data.length - at >= size) event = data.subarray(at, at + size);
+        else if (size <= CHUNK_BYTES) break;
+        else {
+          // An event over a chunk: the rest of it read straight into its own buffer (joining
+          // chunk by chunk copied a 20 MB event 20 times: 126 instead of ~1000 MB/s).
+          event = new Uint8Array(size);
+          event.set(data.subarray(at));
+          for (let have = data.length - at; have < size; ) {
+            let n: number;
+            try {
+              ({ bytesRead: n } = await handle.read(event, have, size - have, fileOffset));
+            } catch (e) {
+              throw ioError(`could not read ${path}`, e);
+            }
+            if (n === 0) throw new BinlogFormatError(`${path} ended inside the event at ${pendingOffset + at} while it was read`, { file: scanner.fileName, offset: pendingOffset + at });
+            const part = event.subarray(have, have + n);
+            options.patch?.(part, fileOffset);
+            await options.onChunk?.(part, fileOffset);
+            fileOffset += n;
+            have += n;
+          }
+        }
         try {
           scanner.add(event, pendingOffset + at);
         } catch (e) {
@@ -106,6 +127,11 @@ export async function scanPlainBinlogFile(path: string, scanner: BinlogFileScann
           throw e;
         }
         at += size;
+        if (at > data.length) {
+          // the event read on its own: the next bytes are at the file offset reached
+          at = data.length;
+          pendingOffset = fileOffset - data.length;
+        }
       }
       // Keep the unframed rest (copied: `buf` is reused for the next read).
       pending = data.slice(at);
