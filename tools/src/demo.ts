@@ -20,7 +20,8 @@ import type { Connection } from 'mysql2/promise';
 import { startServer, type TestServer } from './server.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cliBin = join(repoRoot, 'packages', 'cli', 'dist', 'bin.js');
+// the executable users run (bin/pitr.mjs: the bundle when it is fresh)
+const cliBin = join(repoRoot, 'packages', 'cli', 'bin', 'pitr.mjs');
 const TABLES = ['customers', 'orders', 'payments'];
 
 function heading(text: string): void {
@@ -78,8 +79,8 @@ async function nextSecond(): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  if (!existsSync(cliBin)) {
-    process.stdout.write(`${cliBin} is missing: build first (npx tsc -b)\n`);
+  if (!existsSync(join(repoRoot, 'packages', 'cli', 'dist', 'bin.js'))) {
+    process.stdout.write('the CLI is not built (packages/cli/dist/bin.js is missing): build first (npx tsc -b)\n');
     return 1;
   }
   const work = mkdtempSync(join(tmpdir(), 'pitr-demo-'));
