@@ -176,38 +176,61 @@ describe('BinlogDumpStream blocks', () => {
     for (const e of got.slice(0, 12)) expect(Math.floor(e.byteOffset / (1 << 20))).toBe(Math.floor((e.byteOffset + e.length - 1) / (1 << 20)));
   });
 
-  it('reuses a block only after its events are released, and keeps released views out of reuse', async () => {
-    const socket = new FakeSocket();
-    const stream = new BinlogDumpStream(socket as unknown as Socket, { recycle: true, maxBufferedBytes: 3 << 20 });
-    const events = Array.from({ length: 600 }, (_, i) => fakeEvent(20_000, i)); // ~12 MiB: several 1 MiB blocks
-    const bytes = packets([...events.map(eventMessage), EOF]);
-    const held: Uint8Array[] = [];
-    let at = 0;
-    const step = 100_000;
-    const readBuffer = Buffer.alloc(step);
-    const got: Buffer[] = [];
-    while (at < bytes.length || stream.queuedEvents > 0) {
-      if (!socket.paused && at < bytes.length) {
-        const n = Math.min(step, bytes.length - at);
-        bytes.copy(readBuffer, 0, at, at + n);
-        stream.feed(readBuffer, n);
-        at += n;
-        continue;
+  for (const inPlace of [false, true]) {
+    it(`reuses a block only after its events are released, and keeps released views out of reuse (${inPlace ? 'read in place into blockMemory' : 'copied'})`, async () => {
+      const socket = new FakeSocket();
+      const blockMemory = inPlace ? new Uint8Array(new SharedArrayBuffer(5 << 20)) : undefined;
+      const stream = new BinlogDumpStream(socket as unknown as Socket, { recycle: true, maxBufferedBytes: 3 << 20, ...(blockMemory === undefined ? {} : { blockMemory }) });
+      const events = Array.from({ length: 600 }, (_, i) => fakeEvent(20_000, i)); // ~12 MiB: several 1 MiB blocks
+      const bytes = packets([...events.map(eventMessage), EOF]);
+      let at = 0;
+      const step = 100_000;
+      const readBuffer = Buffer.alloc(step);
+      const got: Buffer[] = [];
+      while (at < bytes.length || stream.queuedEvents > 0) {
+        if (!socket.paused && at < bytes.length) {
+          if (inPlace) {
+            const target = stream.readTarget();
+            const n = Math.min(step, bytes.length - at, target.length);
+            target.set(bytes.subarray(at, at + n));
+            stream.feed(target, n);
+            at += n;
+          } else {
+            const n = Math.min(step, bytes.length - at);
+            bytes.copy(readBuffer, 0, at, at + n);
+            stream.feed(readBuffer, n);
+            at += n;
+          }
+          continue;
+        }
+        // the socket paused itself above 3 MiB held: the consumer takes, checks and releases
+        const r = await stream.next();
+        if (r.done === true) break;
+        const held = [...r.value];
+        const copies = held.map((v) => Buffer.from(v));
+        for (let i = 0; i < held.length; i++) expect(copies[i]!.equals(events[got.length + i]!)).toBe(true);
+        // the first half is released, then more bytes arrive (several reads, new blocks): the
+        // views still held must not change
+        const half = held.length >> 1;
+        if (half > 0) stream.release(held[half - 1]!);
+        for (let k = 0; inPlace && k < 25 && at < bytes.length; k++) {
+          const target = stream.readTarget();
+          const n = Math.min(step, bytes.length - at, target.length);
+          target.set(bytes.subarray(at, at + n));
+          stream.feed(target, n);
+          at += n;
+        }
+        for (let i = half; i < held.length; i++) expect(Buffer.from(held[i]!).equals(events[got.length + i]!)).toBe(true);
+        if (inPlace) expect(held.every((v) => v.buffer === blockMemory!.buffer)).toBe(true);
+        got.push(...copies);
+        stream.release(held[held.length - 1]!);
+        expect(stream.heldBytes).toBeLessThanOrEqual(5 << 20);
       }
-      // the socket paused itself above 3 MiB held: the consumer takes, checks and releases
-      const r = await stream.next();
-      if (r.done === true) break;
-      held.push(...r.value);
-      for (let i = 0; i < held.length; i++) expect(Buffer.from(held[i]!).equals(events[got.length + i]!)).toBe(true);
-      got.push(...held.map((v) => Buffer.from(v)));
-      stream.release(held[held.length - 1]!);
-      held.length = 0;
-      expect(stream.heldBytes).toBeLessThanOrEqual(4 << 20);
-    }
-    const all = [...got, ...(await collect(stream, true))];
-    expect(all.length).toBe(events.length);
-    expect(all.every((e, i) => e.equals(events[i]!))).toBe(true);
-  });
+      const all = [...got, ...(await collect(stream, true))];
+      expect(all.length).toBe(events.length);
+      expect(all.every((e, i) => e.equals(events[i]!))).toBe(true);
+    });
+  }
 
   it('without recycle, pauses above the limit until the consumer takes the events', async () => {
     const socket = new FakeSocket();
