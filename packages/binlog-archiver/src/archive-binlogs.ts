@@ -122,7 +122,6 @@ const STAGING_RING_BYTES = 32 << 20;
 const BLOCK_SPARE_BYTES = 4 * BLOCK_BYTES;
 /** At most this much of the arena for the dump stream's blocks (a bigger maxBufferedBytes gets more blocks allocated). */
 const MAX_ARENA_BLOCK_BYTES = 256 << 20;
-const ARENA_PAGE = 65536;
 
 export interface ArchiveBinlogsOptions {
   /** mysql://user[:password]@host[:port]/ or mysql://user@localhost/?socket=PATH */
@@ -346,7 +345,7 @@ export async function archiveBinlogs(options: ArchiveBinlogsOptions): Promise<Ar
     // the memory received events are copied to, written from, and hashed from (shared with the digest threads)
     // and, after it, the memory the dump stream reads the socket into (one arena: events reach the
     // ring by memory.copy; one dump at a time uses it, and a file is closed before the next dump)
-    const blockBytes = Math.min(MAX_ARENA_BLOCK_BYTES, Math.ceil(((options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED) + BLOCK_SPARE_BYTES) / ARENA_PAGE) * ARENA_PAGE);
+    const blockBytes = Math.min(MAX_ARENA_BLOCK_BYTES, (options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED) + BLOCK_SPARE_BYTES);
     const arena = new SharedArena(STAGING_RING_BYTES + blockBytes);
     const staging = new StagingRing(STAGING_RING_BYTES, { arena });
     digestWorker = new DigestWorker(staging);

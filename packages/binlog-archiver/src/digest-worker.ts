@@ -62,9 +62,10 @@ function check(r) {
 }
 const { staging, touch } = require('node:worker_threads').workerData;
 const ring = new Uint8Array(staging);
-// Brings the ring's pages in here, beside the main thread's start, so the archiver's RSS is what
-// it will stay from the start (filling it on the main thread cost ~40 ms of every run). A
-// compare-exchange of 0 with 0 changes nothing, also where the writer staged bytes already.
+// Brings the shared memory's pages in here (the ring, and the dump's blocks when they share it),
+// beside the main thread's start, so the archiver's RSS is what it will stay from the start
+// (filling it on the main thread cost ~40 ms of every run). A compare-exchange of 0 with 0
+// changes nothing, also where bytes were staged or received already.
 if (touch) for (let i = 0; i < ring.length; i += 4096) Atomics.compareExchange(ring, i, 0, 0);
 const hashes = new Map();
 parentPort.on('message', (m) => {

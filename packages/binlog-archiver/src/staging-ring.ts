@@ -54,9 +54,10 @@ export class SharedArena {
   /** copy(to, from, length) within `bytes` (offsets into it; the memory starts at 0). */
   readonly copy: (to: number, from: number, length: number) => void;
 
+  /** At least `size` bytes (rounded up to whole 64 KiB WebAssembly pages). */
   constructor(size: number) {
-    if (size % WASM_PAGE !== 0 || size <= 0) throw new RangeError(`shared arena size ${size} is not a positive multiple of ${WASM_PAGE}`);
-    const pages = size / WASM_PAGE;
+    if (!(size > 0)) throw new RangeError(`shared arena size ${size} is not positive`);
+    const pages = Math.ceil(size / WASM_PAGE);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     this.bytes = new Uint8Array(memory.buffer);
     const instance = new WebAssembly.Instance(new WebAssembly.Module(COPY_MODULE), { m: { m: memory } });
